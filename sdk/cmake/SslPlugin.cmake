@@ -1,0 +1,45 @@
+# ssl_add_plugin(NAME SOURCES a.cpp b.cpp plugin.cpp [LIBRARIES lib...])
+#
+# Builds one plugin from one folder:
+#   ssl_NAME          the MODULE library the host loads (hidden visibility, --no-undefined,
+#                     -z nodelete), written to SSL_PLUGIN_OUTPUT_DIR;
+#   ssl_NAME_static   its static twin for unit tests: the same component objects plus plugin.cpp
+#                     compiled with SSL_PLUGIN_STATIC_TWIN, whose entry point is then
+#                     ssl_static_plugin_info_NAME() (declare it with SSL_PLUGIN_DECLARE_STATIC).
+# Works in-tree and out-of-tree (after find_package(ssl_sdk)).
+function(ssl_add_plugin name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
+  set(entry_sources ${ARG_SOURCES})
+  list(FILTER entry_sources INCLUDE REGEX "(^|/)plugin\\.cpp$")
+  set(component_sources ${ARG_SOURCES})
+  list(FILTER component_sources EXCLUDE REGEX "(^|/)plugin\\.cpp$")
+  if(NOT entry_sources)
+    message(FATAL_ERROR "ssl_add_plugin(${name}): SOURCES must contain plugin.cpp")
+  endif()
+
+  set(objects ssl_${name}_objects)
+  add_library(${objects} OBJECT ${component_sources})
+  target_link_libraries(${objects} PUBLIC ssl::sdk ${ARG_LIBRARIES})
+  set_target_properties(${objects} PROPERTIES CXX_VISIBILITY_PRESET hidden POSITION_INDEPENDENT_CODE ON)
+
+  add_library(ssl_${name} MODULE ${entry_sources})
+  target_link_libraries(ssl_${name} PRIVATE ${objects} ssl::sdk ${ARG_LIBRARIES})
+  set_target_properties(ssl_${name} PROPERTIES PREFIX "" OUTPUT_NAME ssl_${name}
+                        CXX_VISIBILITY_PRESET hidden)
+  if(DEFINED SSL_PLUGIN_OUTPUT_DIR)
+    set_target_properties(ssl_${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${SSL_PLUGIN_OUTPUT_DIR})
+  endif()
+  target_link_options(ssl_${name} PRIVATE -Wl,--no-undefined -Wl,-z,nodelete)
+
+  add_library(ssl_${name}_static STATIC ${entry_sources})
+  target_compile_definitions(ssl_${name}_static PRIVATE SSL_PLUGIN_STATIC_TWIN)
+  target_link_libraries(ssl_${name}_static PRIVATE ${objects})
+  target_link_libraries(ssl_${name}_static PUBLIC ssl::sdk ${ARG_LIBRARIES})
+
+  if(COMMAND ssl_use_pch)
+    ssl_use_pch(${objects})
+  endif()
+  if(DEFINED SSL_PLUGIN_INSTALL_DIR)
+    install(TARGETS ssl_${name} LIBRARY DESTINATION ${SSL_PLUGIN_INSTALL_DIR})
+  endif()
+endfunction()

@@ -1,0 +1,20 @@
+#pragma once
+// A backbone: images [N, C, H, W] -> features [N, num_features()], before any head.
+// Parameter names follow torchvision where an equivalent exists, so exported weights load there.
+#include <ATen/core/Tensor.h>
+#include <torch/nn/module.h>
+
+#include <cstdint>
+
+#include "ssl/sdk/export.h"
+
+namespace ssl::sdk {
+
+class SSL_SDK_API Backbone : public torch::nn::Module {
+ public:
+  ~Backbone() override;
+  virtual at::Tensor forward(const at::Tensor& images) = 0;
+  virtual int64_t num_features() const = 0;
+};
+
+}  // namespace ssl::sdk

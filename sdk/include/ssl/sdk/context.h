@@ -1,0 +1,30 @@
+#pragma once
+// What the host hands every factory besides the component's own Config.
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace ssl::sdk {
+
+class Backbone;
+class Comm;
+
+struct BuildContext {
+  std::string role;                   // where the component sits: "data.train", "method", ...
+  std::filesystem::path base_dir;     // folder of the pipeline file: resolve relative paths here
+  std::filesystem::path run_dir;      // the run folder (empty for describe/validate)
+  uint64_t seed = 0;                  // the pipeline seed, mixed with the role
+  c10::Device device = c10::Device(c10::kCPU);
+  std::shared_ptr<Comm> comm;
+  int64_t input_channels = 0;         // channels of the training images (0: unknown yet)
+  int64_t input_size = 0;             // side of the first training view (0: unknown)
+  // Methods only: builds a new backbone from the pipeline's [backbone] table (online and
+  // target networks each call it once).
+  std::function<std::shared_ptr<Backbone>()> make_backbone;
+};
+
+}  // namespace ssl::sdk

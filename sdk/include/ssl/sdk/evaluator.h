@@ -1,0 +1,40 @@
+#pragma once
+// An evaluator scores the current model (kNN, linear probe, collapse diagnostics, ...).
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <c10/core/Device.h>
+
+#include "ssl/sdk/export.h"
+#include "ssl/sdk/features.h"
+
+namespace ssl::sdk {
+
+class Comm;
+
+struct EvalContext {
+  FeatureSource* features = nullptr;   // cached per evaluation round: evaluators share extractions
+  Comm* comm = nullptr;
+  c10::Device device = c10::Device(c10::kCPU);
+  int64_t epoch = 0;                   // epochs completed
+  int64_t step = 0;
+  bool final = false;                  // the evaluation at the end of training
+  std::filesystem::path run_dir;       // write artefacts (spectra, ...) here; may be empty
+  uint64_t seed = 0;
+};
+
+struct EvalResult {
+  // Logged as "<evaluator name>/<key>", e.g. "knn/top1".
+  std::vector<std::pair<std::string, double>> metrics;
+};
+
+class SSL_SDK_API Evaluator {
+ public:
+  virtual ~Evaluator();
+  virtual EvalResult evaluate(EvalContext& ctx) = 0;
+};
+
+}  // namespace ssl::sdk

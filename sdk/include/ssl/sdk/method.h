@@ -1,0 +1,108 @@
+#pragma once
+// A self-supervised method. The method owns its heads, target networks, queues, prototypes
+// and loss; the host owns the loop, optimizer, data, distribution, checkpoints and logging.
+//
+// State: everything a checkpoint must restore is a parameter or a buffer of the method
+// module (register queues and their pointers as buffers), so saving named_parameters() and
+// named_buffers() round-trips it. Target networks are submodules whose parameters have
+// requires_grad = false; they are then left out of the optimizer by the default groups.
+#include <ATen/core/Tensor.h>
+#include <opencv2/core/mat.hpp>
+#include <torch/nn/module.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ssl/sdk/export.h"
+#include "ssl/sdk/features.h"
+#include "ssl/sdk/rng.h"
+
+namespace ssl::sdk {
+
+class Backbone;
+class Comm;
+
+// How many views per sample the method consumes. The pipeline's view groups, in order,
+// must add up to a count in [min_views, max_views]; the first group is the "global" one.
+struct ViewSpec {
+  int64_t min_views = 2;
+  int64_t max_views = 2;
+};
+
+struct Batch {
+  std::vector<at::Tensor> views;    // V tensors [N, C, H, W] float32 on the training device
+  std::vector<int64_t> view_group;  // group index of each view (multi-crop: 0 global, 1 local)
+  at::Tensor labels;                // [N] int64, -1 where unknown (never used for training)
+  at::Tensor indices;               // [N] int64 dataset indices
+  at::Tensor targets;               // [N, T] int64 from a method's SampleTransform, else undefined
+};
+
+struct StepInfo {
+  int64_t epoch = 0;            // 0-based
+  int64_t step = 0;             // global optimizer step, 0-based
+  int64_t steps_per_epoch = 1;
+  int64_t total_steps = 1;
+  double progress() const { return total_steps > 0 ? double(step) / double(total_steps) : 0.0; }
+};
+
+struct StepOutput {
+  at::Tensor loss;  // scalar; the host calls backward() on it
+  // Detached scalars logged as "<method>/<name>" (loss terms, momentum tau, ...). The host
+  // converts them to numbers only when it logs, so no device sync happens per step.
+  std::vector<std::pair<std::string, at::Tensor>> metrics;
+};
+
+// A named group of parameters with its own optimizer settings.
+struct ParamGroup {
+  std::string name;
+  std::vector<at::Tensor> params;
+  double lr_scale = 1.0;                // multiplies the scheduled learning rate
+  std::optional<double> weight_decay;   // nullopt: the optimizer's
+  bool fixed_lr = false;                // true: base lr * lr_scale, never scheduled (SimSiam predictor)
+};
+
+// A method-supplied per-sample transform (pretext tasks such as jigsaw or context prediction):
+// it replaces the pipeline's view groups for training.
+struct TransformedSample {
+  std::vector<cv::Mat> views;    // every sample must produce the same count and sizes
+  std::vector<int64_t> targets;  // per-sample targets, collated into Batch::targets
+};
+class SSL_SDK_API SampleTransform {
+ public:
+  virtual ~SampleTransform();
+  virtual TransformedSample apply(const cv::Mat& image, Rng& rng) const = 0;
+};
+
+struct EpochContext {
+  int64_t epoch = 0;
+  FeatureSource* features = nullptr;  // extract features of a split with the current model
+  Comm* comm = nullptr;
+};
+
+class SSL_SDK_API Method : public torch::nn::Module {
+ public:
+  ~Method() override;
+
+  virtual ViewSpec views() const { return {}; }
+  virtual StepOutput training_step(const Batch& batch, const StepInfo& info) = 0;
+  // The backbone being trained (the one exported as backbone.pt and evaluated).
+  virtual std::shared_ptr<Backbone> backbone() const = 0;
+  // The method's embedding (projector output) of images, for collapse diagnostics.
+  // Default: the backbone features.
+  virtual at::Tensor embed(const at::Tensor& images);
+
+  // Default: one group "all" with every parameter that requires grad.
+  virtual std::vector<ParamGroup> parameter_groups();
+  // After the optimizer step: EMA updates, queue maintenance, prototype normalisation.
+  virtual void after_step(const StepInfo& info) { (void)info; }
+  virtual void on_epoch_start(EpochContext& ctx) { (void)ctx; }
+  virtual void on_epoch_end(EpochContext& ctx) { (void)ctx; }
+  // nullptr: the pipeline's view groups are used.
+  virtual std::shared_ptr<const SampleTransform> sample_transform() const { return nullptr; }
+};
+
+}  // namespace ssl::sdk

@@ -1,0 +1,28 @@
+#pragma once
+// Small vocabulary types shared by the host and every plugin.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ssl/sdk/export.h"
+
+namespace ssl::sdk {
+
+// The five kinds of component a plugin can provide. The order is part of the ABI
+// (it is the index of sdk::Factory's alternatives).
+enum class Kind : int { Dataset = 0, Augmentation = 1, Backbone = 2, Method = 3, Evaluator = 4 };
+inline constexpr int kNumKinds = 5;
+
+SSL_SDK_API const char* kind_name(Kind kind);                  // "dataset", ...
+SSL_SDK_API std::optional<Kind> parse_kind(std::string_view name);
+
+// Which split of the data an evaluation or epoch hook asks for.
+enum class Split : int { Train = 0, Test = 1 };
+SSL_SDK_API const char* split_name(Split split);
+
+// Which representation to extract: backbone features (what evaluators score by default)
+// or the method's embedding (projector output; what collapse diagnostics look at).
+enum class Representation : int { Backbone = 0, Embedding = 1 };
+
+}  // namespace ssl::sdk
