@@ -1,0 +1,62 @@
+#pragma once
+// Checkpoints and exported weights. One format for both: a pickled dict of name -> tensor,
+// the format Python's torch.load reads. Files are written atomically (temporary file in the
+// same folder, fsync, rename, fsync of the folder), so a crash or a full disk never leaves a
+// half-written checkpoint in place of a good one.
+#include <ATen/core/Tensor.h>
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace torch::nn {
+class Module;
+}
+
+namespace ssl::host {
+
+using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
+
+// Where training continues from.
+struct TrainPosition {
+  int64_t epoch = 0;          // epoch to run next (or the one interrupted)
+  int64_t step = 0;           // global optimizer steps done
+  int64_t step_in_epoch = 0;  // batches of `epoch` already consumed
+};
+
+struct Checkpoint {
+  TrainPosition position;
+  NamedTensors model;      // method parameters and buffers (backbone, heads, targets, queues)
+  NamedTensors optimizer;  // optimizer state
+};
+
+void write_file_atomic(const std::filesystem::path& path, const std::vector<char>& bytes);
+std::vector<char> read_file(const std::filesystem::path& path);
+
+void save_tensors(const std::filesystem::path& path, const NamedTensors& tensors);
+NamedTensors load_tensors(const std::filesystem::path& path);
+
+void save_checkpoint(const std::filesystem::path& path, const Checkpoint& checkpoint);
+Checkpoint load_checkpoint(const std::filesystem::path& path);
+
+// Parameters and buffers of a module, on CPU, in registration order.
+NamedTensors module_state(const torch::nn::Module& module);
+// Copies `state` into the module's parameters and buffers; every name must match with the same shape.
+void load_module_state(torch::nn::Module& module, const NamedTensors& state, const std::string& what);
+
+// checkpoints/epoch_0003.ckpt style management.
+class CheckpointDir {
+ public:
+  explicit CheckpointDir(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  std::filesystem::path path_for(const TrainPosition& p) const;
+  std::filesystem::path latest() const;  // empty when there is none
+  void prune(size_t keep) const;          // removes the oldest beyond `keep`
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  std::vector<std::filesystem::path> list() const;
+  std::filesystem::path dir_;
+};
+
+}  // namespace ssl::host

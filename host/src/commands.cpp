@@ -1,0 +1,215 @@
+#include "commands.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "checkpoint.h"
+#include "config_tree.h"
+#include "diagnostics.h"
+#include "evaluation.h"
+#include "host_schema.h"
+#include "pipeline.h"
+#include "plugin_library.h"
+#include "registry.h"
+#include "runtime.h"
+#include "ssl/sdk/error.h"
+#include "ssl/sdk/log.h"
+#include "trainer.h"
+
+namespace ssl::host {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Registry load_registry(const CommonOptions& common) {
+  Registry registry;
+  for (const auto& path : discover_plugins(common.plugin_paths)) registry.load_file(path);
+  return registry;
+}
+
+Pipeline load_pipeline(const Registry& registry, const PipelineOptions& opt) {
+  const fs::path file(opt.file);
+  Node root = load_document(file);
+  std::vector<Diagnostic> errors;
+  for (const auto& o : opt.overrides) {
+    try {
+      apply_override(root, o);
+    } catch (const ConfigError& e) {
+      errors.insert(errors.end(), e.diagnostics().begin(), e.diagnostics().end());
+    }
+  }
+  if (!errors.empty()) throw ConfigError(errors);
+  return resolve_pipeline(root, registry, file);
+}
+
+std::string pad(const std::string& s, size_t width) { return s.size() >= width ? s : s + std::string(width - s.size(), ' '); }
+
+void print_schema_table(const sdk::Schema& schema) {
+  size_t wk = 3, wt = 4, wd = 7, wc = 10;
+  for (const auto& k : schema.keys()) {
+    wk = std::max(wk, k.name.size());
+    wt = std::max(wt, std::string(sdk::type_name(k.type)).size());
+    wd = std::max(wd, k.required() ? size_t(10) : sdk::format_value(*k.default_value).size());
+    wc = std::max(wc, k.constraint_text().size());
+  }
+  fmt::print("  {}  {}  {}  {}  doc\n", pad("key", wk), pad("type", wt), pad("default", wd), pad("constraint", wc));
+  for (const auto& k : schema.keys()) {
+    fmt::print("  {}  {}  {}  {}  {}\n", pad(k.name, wk), pad(sdk::type_name(k.type), wt),
+               pad(k.required() ? "(required)" : sdk::format_value(*k.default_value), wd), pad(k.constraint_text(), wc),
+               k.doc);
+  }
+}
+
+void set_console_log_sink() {
+  sdk::set_log_sink([](sdk::LogLevel level, const std::string& msg) {
+    if (level == sdk::LogLevel::Warning) fmt::print(stderr, "warning: {}\n", msg);
+    else if (level == sdk::LogLevel::Info) fmt::print("{}\n", msg);
+  });
+}
+
+}  // namespace
+
+int cmd_list(const CommonOptions& common, const std::optional<std::string>& kind_name) {
+  std::optional<sdk::Kind> kind;
+  if (kind_name) {
+    kind = sdk::parse_kind(*kind_name);
+    if (!kind) throw UsageError("unknown kind '" + *kind_name + "'; kinds are dataset, augmentation, backbone, method, evaluator");
+  }
+  Registry registry = load_registry(common);
+  const auto entries = registry.list(kind);
+  size_t w1 = 0, w2 = 0;
+  for (const auto* e : entries) {
+    w1 = std::max(w1, e->id().size());
+    w2 = std::max(w2, (e->plugin->name + " " + e->plugin->version).size());
+  }
+  for (const auto* e : entries) {
+    fmt::print("{}  {}  {}\n", pad(e->id(), w1), pad(e->plugin->name + " " + e->plugin->version, w2), e->spec.doc);
+  }
+  if (entries.empty()) fmt::print(stderr, "no components found (plugin folders searched: build tree, install tree, SSL_PLUGIN_PATH, --plugin-path)\n");
+  return kExitOk;
+}
+
+int cmd_describe(const CommonOptions& common, const std::string& what) {
+  if (what == "pipeline") {
+    const std::pair<const char*, const sdk::Schema*> sections[] = {
+        {"(top level)", &pipeline_schema()},  {"[data]", &data_schema()},
+        {"[data.train] / [data.test] (every dataset)", &common_component_schema(sdk::Kind::Dataset)},
+        {"[[views]]", &view_group_schema()},  {"[optimizer]", &optimizer_schema()},
+        {"[schedule]", &schedule_schema()},   {"[trainer]", &trainer_schema()},
+        {"[[evaluators]] (every evaluator)", &common_component_schema(sdk::Kind::Evaluator)}};
+    for (const auto& [title, schema] : sections) {
+      fmt::print("{}\n", title);
+      print_schema_table(*schema);
+      fmt::print("\n");
+    }
+    return kExitOk;
+  }
+  const auto slash = what.find('/');
+  if (slash == std::string::npos) throw UsageError("describe takes KIND/NAME (e.g. method/simclr) or 'pipeline'");
+  const auto kind = sdk::parse_kind(what.substr(0, slash));
+  if (!kind) throw UsageError("unknown kind '" + what.substr(0, slash) + "'; kinds are dataset, augmentation, backbone, method, evaluator");
+  const std::string name = what.substr(slash + 1);
+  Registry registry = load_registry(common);
+  const ComponentEntry* e = registry.find(*kind, name);
+  if (!e) {
+    std::string msg = "no " + std::string(sdk::kind_name(*kind)) + " named '" + name + "'";
+    const auto names = registry.names(*kind);
+    if (!names.empty()) {
+      msg += "; available:";
+      for (const auto& n : names) msg += " " + n;
+    }
+    throw UsageError(msg);
+  }
+  fmt::print("{}\n", e->id());
+  fmt::print("  plugin: {} {}\n  file:   {}\n  doc:    {}\n\n", e->plugin->name, e->plugin->version, e->plugin->path.string(),
+             e->spec.doc);
+  if (e->spec.schema.keys().empty()) fmt::print("  (no keys)\n");
+  else print_schema_table(e->spec.schema);
+  const sdk::Schema& common_keys = common_component_schema(*kind);
+  if (!common_keys.keys().empty()) {
+    fmt::print("\n  keys every {} accepts (host):\n", sdk::kind_name(*kind));
+    print_schema_table(common_keys);
+  }
+  std::string header;
+  switch (*kind) {
+    case sdk::Kind::Dataset: header = "data.train"; break;
+    case sdk::Kind::Augmentation: header = "[views.ops]"; break;
+    case sdk::Kind::Evaluator: header = "[evaluators]"; break;
+    default: header = sdk::kind_name(*kind);
+  }
+  fmt::print("\nTOML stub:\n\n{}", e->spec.schema.toml_stub(header, e->spec.name));
+  return kExitOk;
+}
+
+int cmd_validate(const CommonOptions& common, const PipelineOptions& opt) {
+  Registry registry = load_registry(common);
+  Pipeline p = load_pipeline(registry, opt);
+  fmt::print("{}", to_toml(p));
+  fmt::print(stderr, "{}: valid ({} view(s), method {}, backbone {}, {} evaluator(s))\n", opt.file, p.total_views(),
+             p.method.type(), p.backbone.type(), p.evaluators.size());
+  return kExitOk;
+}
+
+int cmd_run(const CommonOptions& common, const PipelineOptions& opt, const RunOptions& run) {
+  set_console_log_sink();
+  Registry registry = load_registry(common);
+  Pipeline p = load_pipeline(registry, opt);
+  const fs::path run_dir = run.output.empty() ? fs::path("runs") / p.name() : fs::path(run.output);
+  std::error_code ec;
+  const bool has_run = fs::exists(run_dir / "metrics.jsonl", ec) || fs::exists(run_dir / "checkpoints", ec);
+  if (run.resume && run.overwrite) throw UsageError("--resume and --overwrite exclude each other");
+  if (run.resume && !has_run) throw UsageError("--resume: " + run_dir.string() + " holds no run to continue");
+  if (!run.resume && has_run && !run.overwrite) {
+    throw UsageError(run_dir.string() + " already holds a run: continue it with --resume, replace it with --overwrite, "
+                     "or pick another folder with --output");
+  }
+  Runtime rt = build_runtime(p, registry, run_dir);
+  if (run.overwrite && has_run) {
+    fs::remove_all(run_dir / "checkpoints", ec);
+    fs::remove(run_dir / "metrics.jsonl", ec);
+    fs::remove(run_dir / "backbone.pt", ec);
+  }
+  fs::create_directories(run_dir, ec);
+  if (ec) throw sdk::Error("cannot create the run folder " + run_dir.string() + ": " + ec.message());
+  const std::string resolved = to_toml(p);
+  if (run.resume) {
+    std::ifstream in(run_dir / "pipeline.resolved.toml");
+    const std::string before((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!before.empty() && before != resolved) {
+      fmt::print(stderr, "warning: the pipeline differs from the one this run started with; continuing with the new one\n");
+    }
+  }
+  write_file_atomic(run_dir / "pipeline.resolved.toml", std::vector<char>(resolved.begin(), resolved.end()));
+  fmt::print("run {}: method {}, backbone {}, {} training images, device {}\n", p.name(), p.method.type(), p.backbone.type(),
+             rt.train->size(), rt.device.str());
+  TrainOptions topt;
+  topt.resume = run.resume;
+  topt.stop_requested = run.stop_requested;
+  const TrainOutcome outcome = train(rt, topt);
+  return outcome == TrainOutcome::Interrupted ? 130 : kExitOk;
+}
+
+int cmd_eval(const CommonOptions& common, const PipelineOptions& opt, const EvalOptions& ev) {
+  set_console_log_sink();
+  Registry registry = load_registry(common);
+  Pipeline p = load_pipeline(registry, opt);
+  const fs::path ckpt(ev.checkpoint);
+  std::error_code ec;
+  if (!fs::is_regular_file(ckpt, ec)) throw UsageError("--checkpoint: no such file " + ckpt.string());
+  fs::path out_dir = ev.output.empty() ? ckpt.parent_path().parent_path() : fs::path(ev.output);
+  Runtime rt = build_runtime(p, registry, out_dir);
+  Checkpoint c = load_checkpoint(ckpt);
+  load_module_state(*rt.method, c.model, ckpt.string());
+  if (rt.evaluators.empty()) throw UsageError("the pipeline lists no [[evaluators]]");
+  fs::create_directories(out_dir, ec);
+  MetricsLog log(out_dir / "eval_metrics.jsonl", -1);
+  Console console("plain");
+  run_evaluators(rt, c.position.epoch, c.position.step, true, &log, console);
+  return kExitOk;
+}
+
+}  // namespace ssl::host

@@ -1,0 +1,37 @@
+#pragma once
+// The ssl-host verbs. Each returns an exit code or throws a host error (see diagnostics.h).
+#include <atomic>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ssl::host {
+
+struct CommonOptions {
+  std::vector<std::string> plugin_paths;
+};
+
+struct PipelineOptions {
+  std::string file;
+  std::vector<std::string> overrides;  // KEY=VALUE
+};
+
+int cmd_list(const CommonOptions& common, const std::optional<std::string>& kind);
+int cmd_describe(const CommonOptions& common, const std::string& what);
+int cmd_validate(const CommonOptions& common, const PipelineOptions& pipeline);
+
+struct RunOptions {
+  std::string output;  // run folder (default runs/<name>)
+  bool resume = false;
+  bool overwrite = false;
+  std::atomic<bool>* stop_requested = nullptr;
+};
+int cmd_run(const CommonOptions& common, const PipelineOptions& pipeline, const RunOptions& run);
+
+struct EvalOptions {
+  std::string checkpoint;
+  std::string output;
+};
+int cmd_eval(const CommonOptions& common, const PipelineOptions& pipeline, const EvalOptions& eval);
+
+}  // namespace ssl::host

@@ -1,0 +1,123 @@
+#include "evaluation.h"
+
+#include <ATen/ATen.h>
+#include <fmt/core.h>
+
+#include "ssl/sdk/backbone.h"
+#include "ssl/sdk/error.h"
+
+namespace ssl::host {
+
+ModelFeatureSource::ModelFeatureSource(Runtime& runtime) : rt_(runtime) {}
+
+int64_t ModelFeatureSource::num_classes(sdk::Split split) const {
+  const auto& view = split == sdk::Split::Train ? rt_.train : rt_.test;
+  if (!view) return 0;
+  int64_t n = view->info().num_classes;
+  for (int64_t i = 0; i < view->size() && n == 0; ++i) n = std::max(n, view->label(i) + 1);
+  return n;
+}
+
+sdk::Features ModelFeatureSource::extract(const sdk::FeatureRequest& req) {
+  const auto key = std::make_tuple(int(req.split), int(req.representation), req.max_samples, req.augmented_views, req.seed);
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+
+  const auto& data = req.split == sdk::Split::Train ? rt_.train : rt_.test;
+  SSL_CHECK(data != nullptr, "features of the ", sdk::split_name(req.split),
+            " split were requested but the pipeline has no [data.", sdk::split_name(req.split), "]");
+  LoaderOptions opt;
+  opt.batch_size = rt_.pipeline->data.get_int("eval_batch_size");
+  opt.workers = rt_.pipeline->data.get_int("workers");
+  opt.prefetch = rt_.pipeline->data.get_int("prefetch");
+  opt.drop_last = false;
+  opt.shuffle = false;
+  opt.seed = req.seed ^ rt_.seed;
+  if (req.max_samples > 0 && req.max_samples < data->size()) {
+    std::vector<int64_t> all(static_cast<size_t>(data->size()));
+    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
+    sdk::Rng rng(opt.seed ^ 0xfea7ULL);
+    for (size_t i = all.size(); i > 1; --i) std::swap(all[i - 1], all[static_cast<size_t>(rng.randint(0, int64_t(i)))]);
+    all.resize(static_cast<size_t>(req.max_samples));
+    std::sort(all.begin(), all.end());
+    opt.subset = std::move(all);
+  }
+  std::vector<ViewChain> chains;
+  if (req.augmented_views > 0) {
+    SSL_CHECK(!rt_.train_chains.empty(), "augmented features need [[views]] in the pipeline");
+    for (int64_t v = 0; v < req.augmented_views; ++v)
+      chains.push_back(rt_.train_chains[static_cast<size_t>(v) % rt_.train_chains.size()]);
+  } else {
+    chains = rt_.eval_chain;
+  }
+  Loader loader(data, chains, nullptr, opt);
+  loader.start_epoch(0);
+
+  const bool was_training = rt_.method->is_training();
+  rt_.method->eval();
+  at::NoGradGuard no_grad;
+  std::vector<std::vector<at::Tensor>> per_view(chains.size());
+  std::vector<at::Tensor> labels, indices;
+  try {
+    while (auto batch = loader.next()) {
+      for (size_t v = 0; v < batch->views.size(); ++v) {
+        at::Tensor x = batch->views[v].to(rt_.device);
+        at::Tensor f = req.representation == sdk::Representation::Embedding ? rt_.method->embed(x)
+                                                                             : rt_.method->backbone()->forward(x);
+        per_view[v].push_back(f.detach().to(at::kCPU, at::kFloat));
+      }
+      labels.push_back(batch->labels);
+      indices.push_back(batch->indices);
+    }
+  } catch (...) {
+    rt_.method->train(was_training);
+    throw;
+  }
+  rt_.method->train(was_training);
+
+  sdk::Features out;
+  std::vector<at::Tensor> views;
+  for (auto& v : per_view) views.push_back(at::cat(v, 0));
+  out.values = req.augmented_views > 0 ? at::stack(views, 0) : views.front();
+  out.labels = at::cat(labels, 0);
+  out.indices = at::cat(indices, 0);
+  cache_.emplace(key, out);
+  return out;
+}
+
+std::map<std::string, double> run_evaluators(Runtime& rt, int64_t epochs_done, int64_t step, bool final,
+                                             MetricsLog* log, Console& console) {
+  std::map<std::string, double> all;
+  ModelFeatureSource features(rt);
+  for (auto& e : rt.evaluators) {
+    const bool due = final || (e.every > 0 && epochs_done % e.every == 0);
+    if (!due) continue;
+    sdk::EvalContext ctx;
+    ctx.features = &features;
+    ctx.comm = rt.comm.get();
+    ctx.device = rt.device;
+    ctx.epoch = epochs_done;
+    ctx.step = step;
+    ctx.final = final;
+    ctx.run_dir = rt.run_dir;
+    ctx.seed = rt.seed;
+    sdk::EvalResult result;
+    try {
+      result = e.evaluator->evaluate(ctx);
+    } catch (...) {
+      rethrow_with_context("evaluator " + e.name, "epoch " + std::to_string(epochs_done));
+    }
+    nlohmann::json record{{"step", step}, {"epoch", epochs_done}, {"final", final}};
+    std::string text = fmt::format("[eval {} | epoch {}]", e.name, epochs_done);
+    for (const auto& [k, v] : result.metrics) {
+      const std::string key = e.name + "/" + k;
+      all[key] = v;
+      record[key] = v;
+      text += fmt::format("  {} {:.4f}", key, v);
+    }
+    if (log) log->write(record);
+    console.line(text);
+  }
+  return all;
+}
+
+}  // namespace ssl::host

@@ -1,0 +1,32 @@
+#pragma once
+// Feature extraction for evaluators and epoch hooks, and the evaluation round.
+#include <map>
+#include <tuple>
+
+#include "metrics.h"
+#include "runtime.h"
+#include "ssl/sdk/features.h"
+
+namespace ssl::host {
+
+// Runs the current model over a split through the evaluation transform (or the training
+// views, for positive pairs) in eval mode without gradients. Results are cached until
+// clear(), so the evaluators of one round share each extraction.
+class ModelFeatureSource final : public sdk::FeatureSource {
+ public:
+  explicit ModelFeatureSource(Runtime& runtime);
+  sdk::Features extract(const sdk::FeatureRequest& request) override;
+  int64_t num_classes(sdk::Split split) const override;
+  void clear() { cache_.clear(); }
+
+ private:
+  Runtime& rt_;
+  std::map<std::tuple<int, int, int64_t, int64_t, uint64_t>, sdk::Features> cache_;
+};
+
+// Runs the evaluators due now (all of them when `final`), logging "<name>/<key>" metrics.
+// Returns the flattened metrics.
+std::map<std::string, double> run_evaluators(Runtime& runtime, int64_t epochs_done, int64_t step, bool final,
+                                             MetricsLog* log, Console& console);
+
+}  // namespace ssl::host

@@ -1,0 +1,116 @@
+#include "host_schema.h"
+
+namespace ssl::host {
+
+const sdk::Schema& pipeline_schema() {
+  static const sdk::Schema s = [] {
+    sdk::Schema s;
+    s.add_string("name", "", "run name; the run folder is runs/<name> (default: the file's stem)");
+    s.add_string("description", "", "free text shown in the report");
+    s.add_int("seed", 0, "seed of every random stream (shuffling, augmentation, initialisation)").min(0);
+    s.add_string("device", "auto", "where to train: auto picks cuda when available")
+        .choices({"auto", "cpu", "cuda"});
+    s.add_int("threads", 0, "intra-op threads for torch (0: all cores)").min(0);
+    return s;
+  }();
+  return s;
+}
+
+const sdk::Schema& data_schema() {
+  static const sdk::Schema s = [] {
+    sdk::Schema s;
+    s.add_int("batch_size", 256, "images per training step (per process)").min(1);
+    s.add_int("workers", 1, "loader threads decoding and augmenting images").min(1).max(64);
+    s.add_int("prefetch", 4, "batches prepared ahead of the trainer").min(1).max(64);
+    s.add_bool("drop_last", true, "drop the last incomplete batch of each epoch");
+    s.add_int("eval_batch_size", 512, "images per forward pass when extracting features").min(1);
+    return s;
+  }();
+  return s;
+}
+
+const sdk::Schema& view_group_schema() {
+  static const sdk::Schema s = [] {
+    sdk::Schema s;
+    s.add_int("count", 1, "views this group produces per image").min(1).max(64);
+    s.add_string("name", "", "label for the group (e.g. global, local)");
+    return s;
+  }();
+  return s;
+}
+
+const sdk::Schema& optimizer_schema() {
+  static const sdk::Schema s = [] {
+    sdk::Schema s;
+    s.add_string("type", "sgd", "optimizer").choices({"sgd", "lars", "adamw"});
+    s.add_float("lr", 0.1, "base learning rate (before lr_scaling)").greater_than(0);
+    s.add_string("lr_scaling", "none", "linear: lr * batch_size * world_size / 256 (Goyal et al. 2017)")
+        .choices({"none", "linear"});
+    s.add_float("momentum", 0.9, "SGD/LARS momentum").range(0, 1);
+    s.add_bool("nesterov", false, "Nesterov momentum (SGD)");
+    s.add_float("weight_decay", 1e-4, "L2 weight decay (decoupled for AdamW)").min(0);
+    s.add_float_list("betas", {0.9, 0.999}, "AdamW betas").size(2, 2).range(0, 1);
+    s.add_float("eps", 1e-8, "AdamW epsilon").greater_than(0);
+    s.add_float("lars_eta", 0.02, "LARS trust coefficient (solo-learn: 0.02)").greater_than(0);
+    s.add_bool("exclude_bias_and_norm", true,
+               "LARS: no adaptation and no weight decay for biases and normalisation parameters");
+    s.add_float("grad_clip", 0.0, "clip the global gradient norm to this value (0: off)").min(0);
+    return s;
+  }();
+  return s;
+}
+
+const sdk::Schema& schedule_schema() {
+  static const sdk::Schema s = [] {
+    sdk::Schema s;
+    s.add_string("type", "cosine", "learning-rate schedule after warm-up").choices({"cosine", "constant"});
+    s.add_float("warmup_epochs", 0.0, "linear warm-up length in epochs (fractions allowed)").min(0);
+    s.add_float("warmup_start_lr", 0.0, "learning rate at step 0 of the warm-up").min(0);
+    s.add_float("min_lr", 0.0, "final learning rate of the cosine schedule").min(0);
+    return s;
+  }();
+  return s;
+}
+
+const sdk::Schema& trainer_schema() {
+  static const sdk::Schema s = [] {
+    sdk::Schema s;
+    s.add_int("epochs", 1, "passes over the training set").min(1);
+    s.add_int("max_steps", 0, "stop after this many optimizer steps in total (0: no limit)").min(0);
+    s.add_int("log_every", 10, "steps between metrics.jsonl lines").min(1);
+    s.add_int("checkpoint_every", 1, "epochs between checkpoints (0: only at the end)").min(0);
+    s.add_int("keep_checkpoints", 2, "checkpoints kept in checkpoints/ (oldest removed)").min(1);
+    s.add_bool("channels_last", true, "channels-last memory format for conv backbones (faster on oneDNN)");
+    s.add_string("progress", "auto", "console output: a live bar on a terminal, plain lines otherwise")
+        .choices({"auto", "bar", "plain", "none"});
+    return s;
+  }();
+  return s;
+}
+
+const sdk::Schema& common_component_schema(sdk::Kind kind) {
+  static const sdk::Schema none;
+  static const sdk::Schema dataset = [] {
+    sdk::Schema s;
+    s.add_int("subset", 0, "keep a seeded random subset of this many images (0: all)").min(0);
+    s.add_float("subset_fraction", 1.0, "keep a seeded random fraction of the images").greater_than(0).max(1);
+    s.add_int_list("classes", {}, "keep only these labels (empty: all)");
+    s.add_float("imbalance_ratio", 1.0,
+                "long-tail subsampling: class c keeps n_max * ratio^(-c/(C-1)) images (1: balanced)")
+        .min(1);
+    s.add_bool("cache", false, "keep decoded images in memory after first use");
+    return s;
+  }();
+  static const sdk::Schema evaluator = [] {
+    sdk::Schema s;
+    s.add_int("every", 0, "evaluate every N epochs during training (0: only at the end)").min(0);
+    return s;
+  }();
+  switch (kind) {
+    case sdk::Kind::Dataset: return dataset;
+    case sdk::Kind::Evaluator: return evaluator;
+    default: return none;
+  }
+}
+
+}  // namespace ssl::host

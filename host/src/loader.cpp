@@ -1,0 +1,189 @@
+#include "loader.h"
+
+#include <ATen/ATen.h>
+
+#include <chrono>
+
+#include "ssl/sdk/error.h"
+
+namespace ssl::host {
+
+void image_to_chw(const cv::Mat& image, float* out) {
+  const int h = image.rows, w = image.cols, c = image.channels();
+  const size_t plane = static_cast<size_t>(h) * static_cast<size_t>(w);
+  if (image.depth() == CV_8U) {
+    constexpr float kScale = 1.0f / 255.0f;
+    for (int y = 0; y < h; ++y) {
+      const uint8_t* row = image.ptr<uint8_t>(y);
+      for (int x = 0; x < w; ++x)
+        for (int k = 0; k < c; ++k) out[k * plane + size_t(y) * w + x] = row[x * c + k] * kScale;
+    }
+  } else if (image.depth() == CV_32F) {
+    for (int y = 0; y < h; ++y) {
+      const float* row = image.ptr<float>(y);
+      for (int x = 0; x < w; ++x)
+        for (int k = 0; k < c; ++k) out[k * plane + size_t(y) * w + x] = row[x * c + k];
+    }
+  } else {
+    SSL_FAIL("images must be 8-bit or 32-bit float, got OpenCV depth ", image.depth());
+  }
+}
+
+Loader::Loader(std::shared_ptr<const DatasetView> data, std::vector<ViewChain> chains,
+               std::shared_ptr<const sdk::SampleTransform> transform, LoaderOptions options)
+    : data_(std::move(data)), chains_(std::move(chains)), transform_(std::move(transform)),
+      options_(std::move(options)) {
+  SSL_CHECK(transform_ || !chains_.empty(), "the loader needs at least one view");
+  SSL_CHECK(options_.world_size >= 1 && options_.rank >= 0 && options_.rank < options_.world_size,
+            "invalid rank ", options_.rank, " of world size ", options_.world_size);
+}
+
+Loader::~Loader() { stop_workers(); }
+
+int64_t Loader::samples_per_epoch() const {
+  const int64_t n = options_.subset.empty() ? data_->size() : static_cast<int64_t>(options_.subset.size());
+  return n / options_.world_size;
+}
+
+int64_t Loader::batches_per_epoch() const {
+  const int64_t n = samples_per_epoch();
+  return options_.drop_last ? n / options_.batch_size : (n + options_.batch_size - 1) / options_.batch_size;
+}
+
+std::vector<int64_t> Loader::epoch_order(int64_t epoch) const {
+  std::vector<int64_t> order = options_.subset;
+  if (order.empty()) {
+    order.resize(static_cast<size_t>(data_->size()));
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
+  }
+  if (options_.shuffle) {
+    sdk::Rng rng = sdk::Rng::for_sample(options_.seed, static_cast<uint64_t>(epoch), ~0ULL, 0x5eedULL);
+    for (size_t i = order.size(); i > 1; --i)
+      std::swap(order[i - 1], order[static_cast<size_t>(rng.randint(0, static_cast<int64_t>(i)))]);
+  }
+  // This rank's shard: a contiguous slice of the shared order.
+  const int64_t per_rank = samples_per_epoch();
+  std::vector<int64_t> mine(order.begin() + options_.rank * per_rank, order.begin() + (options_.rank + 1) * per_rank);
+  return mine;
+}
+
+HostBatch Loader::build_batch(int64_t epoch, const std::vector<int64_t>& positions) const {
+  const int64_t n = static_cast<int64_t>(positions.size());
+  HostBatch batch;
+  batch.labels = at::empty({n}, at::kLong);
+  batch.indices = at::empty({n}, at::kLong);
+  auto* labels = batch.labels.data_ptr<int64_t>();
+  auto* indices = batch.indices.data_ptr<int64_t>();
+  std::vector<int64_t> targets;
+  int64_t num_targets = -1;
+
+  auto place = [&](size_t v, int64_t row, const cv::Mat& img, const std::string& label, int64_t group) {
+    if (batch.views.size() <= v) {
+      batch.views.push_back(at::empty({n, img.channels(), img.rows, img.cols}, at::kFloat));
+      batch.view_group.push_back(group);
+    }
+    at::Tensor& t = batch.views[v];
+    SSL_CHECK(t.size(1) == img.channels() && t.size(2) == img.rows && t.size(3) == img.cols, label,
+              " produced a ", img.channels(), "x", img.rows, "x", img.cols, " image for dataset index ",
+              positions[static_cast<size_t>(row)], " but ", t.size(1), "x", t.size(2), "x", t.size(3),
+              " for the first image of the batch: views in a group must share one size (end the chain"
+              " with a fixed-size op such as random_resized_crop, resize or center_crop)");
+    image_to_chw(img, t.data_ptr<float>() + row * t.stride(0));
+  };
+
+  for (int64_t row = 0; row < n; ++row) {
+    const int64_t pos = positions[static_cast<size_t>(row)];
+    sdk::Sample sample = data_->get(pos);
+    labels[row] = sample.label;
+    indices[row] = pos;
+    const auto base = static_cast<uint64_t>(data_->base_index(pos));
+    if (transform_) {
+      sdk::Rng rng = sdk::Rng::for_sample(options_.seed, static_cast<uint64_t>(epoch), base, 0);
+      sdk::TransformedSample ts = transform_->apply(sample.image, rng);
+      SSL_CHECK(row == 0 || ts.views.size() == batch.views.size(), "the method's sample transform produced ",
+                ts.views.size(), " views for index ", pos, " but ", batch.views.size(), " before");
+      if (num_targets < 0) num_targets = static_cast<int64_t>(ts.targets.size());
+      SSL_CHECK(static_cast<int64_t>(ts.targets.size()) == num_targets,
+                "the method's sample transform produced a varying number of targets");
+      targets.insert(targets.end(), ts.targets.begin(), ts.targets.end());
+      for (size_t v = 0; v < ts.views.size(); ++v) place(v, row, ts.views[v], "the method's sample transform", 0);
+      continue;
+    }
+    for (size_t v = 0; v < chains_.size(); ++v) {
+      sdk::Rng rng = sdk::Rng::for_sample(options_.seed, static_cast<uint64_t>(epoch), base, v);
+      cv::Mat img = sample.image;
+      for (const auto& op : chains_[v].ops) img = op->apply(img, rng);
+      place(v, row, img, chains_[v].label, chains_[v].group);
+    }
+  }
+  if (num_targets > 0) batch.targets = at::tensor(targets, at::kLong).view({n, num_targets});
+  return batch;
+}
+
+void Loader::stop_workers() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  consumed_cv_.notify_all();
+  produced_.notify_all();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+void Loader::start_epoch(int64_t epoch, int64_t skip) {
+  stop_workers();
+  std::lock_guard<std::mutex> lock(mutex_);
+  stop_ = false;
+  epoch_ = epoch;
+  order_ = epoch_order(epoch);
+  num_batches_ = batches_per_epoch();
+  next_to_build_ = next_to_return_ = std::min(skip, num_batches_);
+  ready_.clear();
+  error_ = nullptr;
+  for (int64_t i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
+}
+
+void Loader::worker_loop() {
+  while (true) {
+    int64_t b;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      consumed_cv_.wait(lock, [&] {
+        return stop_ || error_ || next_to_build_ >= num_batches_ || next_to_build_ < next_to_return_ + options_.prefetch;
+      });
+      if (stop_ || error_ || next_to_build_ >= num_batches_) return;
+      b = next_to_build_++;
+    }
+    try {
+      const int64_t begin = b * options_.batch_size;
+      const int64_t end = std::min<int64_t>(begin + options_.batch_size, static_cast<int64_t>(order_.size()));
+      std::vector<int64_t> positions(order_.begin() + begin, order_.begin() + end);
+      HostBatch batch = build_batch(epoch_, positions);
+      std::lock_guard<std::mutex> lock(mutex_);
+      ready_.emplace(b, std::move(batch));
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+    produced_.notify_all();
+  }
+}
+
+std::optional<HostBatch> Loader::next() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (next_to_return_ >= num_batches_) return std::nullopt;
+  const auto t0 = std::chrono::steady_clock::now();
+  produced_.wait(lock, [&] { return error_ || ready_.count(next_to_return_) != 0; });
+  wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (error_) std::rethrow_exception(error_);
+  auto it = ready_.find(next_to_return_);
+  HostBatch batch = std::move(it->second);
+  ready_.erase(it);
+  ++next_to_return_;
+  lock.unlock();
+  consumed_cv_.notify_all();
+  return batch;
+}
+
+}  // namespace ssl::host

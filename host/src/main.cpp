@@ -1,0 +1,105 @@
+// ssl-host: loads plugins, validates TOML pipelines and runs them.
+#include <c10/util/Exception.h>
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+
+#include "commands.h"
+#include "diagnostics.h"
+#include "ssl/sdk/error.h"
+#include "trainer.h"
+
+namespace {
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_signal(int sig) {
+  if (g_stop.exchange(true)) {  // a second signal: stop now
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+}
+
+int report(const std::string& what, int code) {
+  fmt::print(stderr, "error: {}\n", what);
+  return code;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace ssl::host;
+  CLI::App app{"ssl-host: self-supervised representation learning with plugins"};
+  app.require_subcommand(1);
+  CommonOptions common;
+  app.add_option("--plugin-path", common.plugin_paths,
+                 "extra plugin file or folder (repeatable; ':' separates several); also SSL_PLUGIN_PATH")
+      ->type_name("PATH");
+
+  std::optional<std::string> list_kind;
+  auto* list = app.add_subcommand("list", "list components: KIND/NAME, plugin and version, doc line");
+  list->add_option("kind", list_kind, "dataset | augmentation | backbone | method | evaluator");
+
+  std::string describe_what;
+  auto* describe = app.add_subcommand("describe", "show a component's keys and a TOML stub (or 'pipeline' for the host sections)");
+  describe->add_option("component", describe_what, "KIND/NAME, e.g. method/simclr, or 'pipeline'")->required();
+
+  PipelineOptions pipeline;
+  auto add_pipeline = [&](CLI::App* cmd) {
+    cmd->add_option("file", pipeline.file, "pipeline TOML")->required();
+    cmd->add_option("--set", pipeline.overrides, "override a key, typed by its schema (e.g. method.temperature=0.5)")
+        ->type_name("KEY=VALUE");
+  };
+  auto* validate = app.add_subcommand("validate", "validate a pipeline and print it resolved (a dry run)");
+  add_pipeline(validate);
+
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "train a pipeline; outputs go to runs/<name>/");
+  add_pipeline(run_cmd);
+  run_cmd->add_option("--output", run.output, "run folder (default: runs/<pipeline name>)");
+  run_cmd->add_flag("--resume", run.resume, "continue the run in the run folder from its last checkpoint");
+  run_cmd->add_flag("--overwrite", run.overwrite, "replace an existing run in the run folder");
+
+  EvalOptions eval;
+  auto* eval_cmd = app.add_subcommand("eval", "run a pipeline's evaluators on a checkpoint");
+  add_pipeline(eval_cmd);
+  eval_cmd->add_option("--checkpoint", eval.checkpoint, "checkpoint file (runs/<name>/checkpoints/step_*.ckpt)")->required();
+  eval_cmd->add_option("--output", eval.output, "where eval_metrics.jsonl goes (default: the checkpoint's run folder)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+
+  try {
+    if (*list) return cmd_list(common, list_kind);
+    if (*describe) return cmd_describe(common, describe_what);
+    if (*validate) return cmd_validate(common, pipeline);
+    if (*run_cmd) {
+      std::signal(SIGINT, on_signal);
+      std::signal(SIGTERM, on_signal);
+      run.stop_requested = &g_stop;
+      return cmd_run(common, pipeline, run);
+    }
+    if (*eval_cmd) return cmd_eval(common, pipeline, eval);
+  } catch (const ConfigError& e) {
+    for (const auto& d : e.diagnostics()) fmt::print(stderr, "error: {}\n", d.str());
+    if (e.diagnostics().size() > 1) fmt::print(stderr, "{} errors\n", e.diagnostics().size());
+    return kExitUsage;
+  } catch (const UsageError& e) {
+    return report(e.what(), kExitUsage);
+  } catch (const PluginLoadError& e) {
+    return report(e.what(), kExitPluginLoad);
+  } catch (const c10::Error& e) {
+    return report(e.what_without_backtrace(), kExitRuntime);
+  } catch (const std::exception& e) {
+    return report(e.what(), kExitRuntime);
+  }
+  return kExitUsage;
+}

@@ -1,0 +1,58 @@
+#pragma once
+// Optimizers over the method's named parameter groups: SGD (momentum, Nesterov), LARS (You et
+// al. 2017; biases and normalisation parameters excluded from adaptation and weight decay, as
+// in SimCLR/BYOL) and AdamW (Loshchilov & Hutter 2019), plus the warm-up + cosine schedule.
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <vector>
+
+#include "ssl/sdk/config.h"
+#include "ssl/sdk/method.h"
+
+namespace ssl::host {
+
+class Optimizer {
+ public:
+  // `config`: the [optimizer] section. `batch_scale`: global batch / 256 for lr_scaling = "linear".
+  Optimizer(std::vector<sdk::ParamGroup> groups, const sdk::Config& config, double batch_scale);
+
+  double base_lr() const { return base_lr_; }
+  // One update with the scheduled learning rate `lr` (groups with fixed_lr use base_lr).
+  // Returns the global gradient norm before clipping (0 when not computed).
+  double step(double lr);
+  void zero_grad();
+  const std::vector<sdk::ParamGroup>& groups() const { return groups_; }
+
+  // Optimizer state (momentum / Adam moments and the step count) as named tensors.
+  std::vector<std::pair<std::string, at::Tensor>> state() const;
+  void load_state(const std::vector<std::pair<std::string, at::Tensor>>& state);
+
+ private:
+  struct Slot {
+    at::Tensor param;
+    double lr_scale = 1.0, weight_decay = 0.0;
+    bool fixed_lr = false, adapt = true;  // adapt: LARS trust ratio applies
+    at::Tensor buf1, buf2;                // momentum / Adam first and second moments
+  };
+  std::string type_;
+  double base_lr_, momentum_, weight_decay_, eps_, eta_, clip_, beta1_, beta2_;
+  bool nesterov_;
+  int64_t steps_ = 0;
+  std::vector<sdk::ParamGroup> groups_;
+  std::vector<Slot> slots_;
+};
+
+// Linear warm-up then cosine decay (or constant), evaluated per step.
+class LrSchedule {
+ public:
+  LrSchedule(const sdk::Config& schedule, double base_lr, int64_t steps_per_epoch, int64_t total_steps);
+  double at(int64_t step) const;
+
+ private:
+  std::string type_;
+  double base_lr_, start_lr_, min_lr_;
+  int64_t warmup_steps_, total_steps_;
+};
+
+}  // namespace ssl::host

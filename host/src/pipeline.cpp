@@ -1,0 +1,272 @@
+#include "pipeline.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "host_schema.h"
+#include "ssl/sdk/error.h"
+
+namespace ssl::host {
+
+namespace fs = std::filesystem;
+
+std::string Pipeline::name() const {
+  const std::string& n = settings.get_string("name");
+  return n.empty() ? file.stem().string() : n;
+}
+fs::path Pipeline::base_dir() const { return file.parent_path(); }
+int64_t Pipeline::total_views() const {
+  int64_t n = 0;
+  for (const auto& g : views) n += g.count;
+  return n;
+}
+
+namespace {
+
+class Validator {
+ public:
+  explicit Validator(const Registry& registry) : registry_(registry) {}
+  std::vector<Diagnostic> errors;
+
+  void error(const SourcePos& pos, std::string message) { errors.push_back({pos, std::move(message)}); }
+
+  // Validates the value keys of `table` against `schema`; `allowed_tables` are sub-tables
+  // handled by the caller. Returns the resolved Config (defaults filled).
+  sdk::Config section(const Node& table, const sdk::Schema& schema, const std::string& where,
+                      const std::vector<std::string>& other_keys = {}) {
+    std::map<std::string, sdk::Value> values;
+    for (const auto& [key, node] : table.table) {
+      if (std::find(other_keys.begin(), other_keys.end(), key) != other_keys.end()) continue;
+      const sdk::KeySpec* spec = schema.find(key);
+      if (!spec) {
+        std::string msg = "unknown key '" + key + "' in " + where;
+        auto suggestion = schema.suggest(key);
+        if (!suggestion) suggestion = closest(key, other_keys);
+        if (suggestion) msg += "; did you mean '" + *suggestion + "'?";
+        error(node.pos, msg);
+        continue;
+      }
+      if (node.type != Node::Type::Value) {
+        error(node.pos, "'" + key + "' in " + where + " must be a " + sdk::type_name(spec->type) + ", not a table");
+        continue;
+      }
+      sdk::Value given = node.value;
+      if (node.raw) {
+        auto typed = parse_raw_as(*node.raw, spec->type);
+        if (!typed) {
+          error(node.pos, "'" + key + "' in " + where + ": expected " + sdk::type_name(spec->type) + ", got '" +
+                              *node.raw + "'");
+          continue;
+        }
+        given = *typed;
+      }
+      sdk::Value out;
+      if (auto problem = schema.check(*spec, given, out)) {
+        error(node.pos, "'" + key + "' in " + where + " " + *problem);
+        continue;
+      }
+      values[key] = std::move(out);
+    }
+    for (const auto& spec : schema.keys()) {
+      if (values.count(spec.name)) continue;
+      if (spec.required()) {
+        if (!table.find(spec.name)) error(table.pos, "missing required key '" + spec.name + "' in " + where);
+        continue;
+      }
+      values[spec.name] = *spec.default_value;
+    }
+    return sdk::Config(where, std::move(values));
+  }
+
+  // A component table: `type` picks the registry entry; the rest is checked against the
+  // component's schema plus the host's common keys for its kind.
+  ComponentConfig component(const Node& table, sdk::Kind kind, const std::string& role) {
+    ComponentConfig out;
+    out.role = role;
+    out.pos = table.pos;
+    const std::string where = "[" + role + "]";
+    if (table.type != Node::Type::Table) {
+      error(table.pos, where + " must be a table");
+      return out;
+    }
+    const Node* type = table.find("type");
+    const std::string* name = type ? std::get_if<std::string>(&type->value) : nullptr;
+    if (!type || type->type != Node::Type::Value || !name) {
+      error(type ? type->pos : table.pos,
+            where + " needs type = \"<" + sdk::kind_name(kind) + " name>\" (ssl-host list " + sdk::kind_name(kind) + ")");
+      return out;
+    }
+    out.entry = registry_.find(kind, *name);
+    if (!out.entry) {
+      std::string msg = std::string("unknown ") + sdk::kind_name(kind) + " '" + *name + "'";
+      if (auto s = closest(*name, registry_.names(kind))) msg += "; did you mean '" + *s + "'?";
+      msg += " (ssl-host list " + std::string(sdk::kind_name(kind)) + " shows what is installed)";
+      error(type->pos, msg);
+      return out;
+    }
+    const std::string context = std::string(sdk::kind_name(kind)) + " " + *name;
+    sdk::Schema combined = out.entry->spec.schema;
+    const sdk::Schema& common = common_component_schema(kind);
+    combined.merge(common);
+    sdk::Config all = section(table, combined, where + " (" + context + ")", {"type"});
+    std::map<std::string, sdk::Value> own, host;
+    for (const auto& [k, v] : all.values()) (common.find(k) ? host : own)[k] = v;
+    out.config = sdk::Config(context, std::move(own));
+    out.common = sdk::Config(context, std::move(host));
+    return out;
+  }
+
+  static std::optional<std::string> closest(const std::string& key, const std::vector<std::string>& options) {
+    std::optional<std::string> best;
+    size_t best_d = std::max<size_t>(2, key.size() / 3) + 1;
+    for (const auto& o : options) {
+      const size_t d = sdk::edit_distance(key, o);
+      if (d < best_d) { best_d = d; best = o; }
+    }
+    return best;
+  }
+
+  const Node* table_array(const Node& root, const std::string& key) {
+    const Node* n = root.find(key);
+    if (!n) return nullptr;
+    const auto* empty = std::get_if<std::vector<int64_t>>(&n->value);
+    if (n->type == Node::Type::Value && empty && empty->empty()) return nullptr;  // key = []
+    if (n->type != Node::Type::TableArray) {
+      error(n->pos, "'" + key + "' must be an array of tables ([[" + key + "]])");
+      return nullptr;
+    }
+    return n;
+  }
+
+ private:
+  const Registry& registry_;
+};
+
+const std::vector<std::string> kSections = {"data", "views", "eval_ops", "backbone", "method",
+                                            "optimizer", "schedule", "trainer", "evaluators"};
+
+}  // namespace
+
+Pipeline resolve_pipeline(const Node& root, const Registry& registry, const fs::path& file) {
+  Validator v(registry);
+  Pipeline p;
+  p.file = file;
+  const SourcePos top{file.string(), 1, 1};
+  p.settings = v.section(root, pipeline_schema(), "the pipeline", kSections);
+
+  auto table_or_empty = [&](const std::string& key) -> Node {
+    const Node* n = root.find(key);
+    if (!n) {
+      Node empty;
+      empty.type = Node::Type::Table;
+      empty.pos = top;
+      return empty;
+    }
+    if (n->type != Node::Type::Table) {
+      v.error(n->pos, "'" + key + "' must be a table ([" + key + "])");
+      Node empty;
+      empty.pos = n->pos;
+      return empty;
+    }
+    return *n;
+  };
+
+  // [data] with [data.train] and optional [data.test]
+  const Node data = table_or_empty("data");
+  p.data = v.section(data, data_schema(), "[data]", {"train", "test"});
+  if (const Node* train = data.find("train")) {
+    p.train_data = v.component(*train, sdk::Kind::Dataset, "data.train");
+  } else {
+    v.error(data.pos, "missing [data.train]: the training dataset (e.g. type = \"idx\")");
+  }
+  if (const Node* test = data.find("test")) p.test_data = v.component(*test, sdk::Kind::Dataset, "data.test");
+
+  // [[views]] groups, each with [[views.ops]]
+  if (const Node* views = v.table_array(root, "views")) {
+    p.views_pos = views->pos;
+    for (size_t g = 0; g < views->array.size(); ++g) {
+      const Node& group = views->array[g];
+      const std::string role = "views." + std::to_string(g);
+      ViewGroup vg;
+      vg.pos = group.pos;
+      sdk::Config c = v.section(group, view_group_schema(), "[[views]] #" + std::to_string(g), {"ops"});
+      if (c.has("count")) vg.count = c.get_int("count");
+      if (c.has("name")) vg.name = c.get_string("name");
+      if (const Node* ops = v.table_array(group, "ops")) {
+        for (size_t i = 0; i < ops->array.size(); ++i) {
+          vg.ops.push_back(v.component(ops->array[i], sdk::Kind::Augmentation, role + ".ops." + std::to_string(i)));
+        }
+      }
+      p.views.push_back(std::move(vg));
+    }
+  } else {
+    p.views_pos = top;
+  }
+  if (const Node* ops = v.table_array(root, "eval_ops")) {
+    for (size_t i = 0; i < ops->array.size(); ++i) {
+      p.eval_ops.push_back(v.component(ops->array[i], sdk::Kind::Augmentation, "eval_ops." + std::to_string(i)));
+    }
+  }
+
+  if (const Node* n = root.find("backbone")) p.backbone = v.component(*n, sdk::Kind::Backbone, "backbone");
+  else v.error(top, "missing [backbone] (e.g. type = \"resnet18\")");
+  if (const Node* n = root.find("method")) p.method = v.component(*n, sdk::Kind::Method, "method");
+  else v.error(top, "missing [method] (e.g. type = \"simclr\")");
+
+  p.optimizer = v.section(table_or_empty("optimizer"), optimizer_schema(), "[optimizer]");
+  p.schedule = v.section(table_or_empty("schedule"), schedule_schema(), "[schedule]");
+  p.trainer = v.section(table_or_empty("trainer"), trainer_schema(), "[trainer]");
+
+  if (const Node* evals = v.table_array(root, "evaluators")) {
+    for (size_t i = 0; i < evals->array.size(); ++i) {
+      p.evaluators.push_back(v.component(evals->array[i], sdk::Kind::Evaluator, "evaluators." + std::to_string(i)));
+    }
+  }
+  if (!v.errors.empty()) throw ConfigError(v.errors);
+  return p;
+}
+
+namespace {
+void write_values(std::ostringstream& out, const sdk::Config& c) {
+  for (const auto& [k, val] : c.values()) out << k << " = " << sdk::format_value(val) << "\n";
+}
+void write_component(std::ostringstream& out, const std::string& header, const ComponentConfig& c) {
+  out << header << "\n";
+  out << "type = " << sdk::format_value(sdk::Value(c.type())) << "\n";
+  write_values(out, c.config);
+  write_values(out, c.common);
+  out << "\n";
+}
+}  // namespace
+
+std::string to_toml(const Pipeline& p) {
+  std::ostringstream out;
+  out << "# Resolved pipeline: every key with its effective value (defaults included).\n";
+  out << "# Generated from " << p.file.string() << "\n";
+  for (const auto& [k, val] : p.settings.values()) {
+    out << k << " = " << sdk::format_value(k == "name" ? sdk::Value(p.name()) : val) << "\n";
+  }
+  out << "\n[data]\n";
+  write_values(out, p.data);
+  out << "\n";
+  write_component(out, "[data.train]", p.train_data);
+  if (p.test_data) write_component(out, "[data.test]", *p.test_data);
+  for (const auto& g : p.views) {
+    out << "[[views]]\ncount = " << g.count << "\nname = " << sdk::format_value(sdk::Value(g.name)) << "\n\n";
+    for (const auto& op : g.ops) write_component(out, "[[views.ops]]", op);
+  }
+  for (const auto& op : p.eval_ops) write_component(out, "[[eval_ops]]", op);
+  write_component(out, "[backbone]", p.backbone);
+  write_component(out, "[method]", p.method);
+  out << "[optimizer]\n";
+  write_values(out, p.optimizer);
+  out << "\n[schedule]\n";
+  write_values(out, p.schedule);
+  out << "\n[trainer]\n";
+  write_values(out, p.trainer);
+  out << "\n";
+  for (const auto& e : p.evaluators) write_component(out, "[[evaluators]]", e);
+  return out.str();
+}
+
+}  // namespace ssl::host

@@ -1,0 +1,55 @@
+#pragma once
+// The validated, resolved pipeline: every section with its defaults filled in, every
+// component resolved to a registry entry. Built only after the whole document validated.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config_tree.h"
+#include "registry.h"
+#include "ssl/sdk/config.h"
+
+namespace ssl::host {
+
+struct ComponentConfig {
+  const ComponentEntry* entry = nullptr;
+  std::string role;    // "data.train", "views.0.ops.1", "method", ...
+  sdk::Config config;  // the component's own keys
+  sdk::Config common;  // host-owned keys of its kind (dataset subsetting, evaluator cadence)
+  SourcePos pos;
+  std::string type() const { return entry ? entry->spec.name : ""; }
+};
+
+struct ViewGroup {
+  std::string name;
+  int64_t count = 1;
+  std::vector<ComponentConfig> ops;
+  SourcePos pos;
+};
+
+struct Pipeline {
+  std::filesystem::path file;
+  sdk::Config settings, data, optimizer, schedule, trainer;
+  ComponentConfig train_data;
+  std::optional<ComponentConfig> test_data;
+  std::vector<ViewGroup> views;
+  std::vector<ComponentConfig> eval_ops;
+  ComponentConfig backbone, method;
+  std::vector<ComponentConfig> evaluators;
+  SourcePos views_pos;
+
+  std::string name() const;                 // settings.name or the file's stem
+  std::filesystem::path base_dir() const;   // folder of the pipeline file
+  int64_t total_views() const;
+};
+
+// Validates the whole document against the host's and the components' schemas and returns
+// the resolved pipeline. Throws ConfigError with every problem found, each with its position.
+Pipeline resolve_pipeline(const Node& root, const Registry& registry, const std::filesystem::path& file);
+
+// The resolved pipeline as TOML (every key, defaults included): loading it again gives the
+// same pipeline.
+std::string to_toml(const Pipeline& pipeline);
+
+}  // namespace ssl::host

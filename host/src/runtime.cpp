@@ -1,0 +1,164 @@
+#include "runtime.h"
+
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <c10/util/Exception.h>
+
+#include <thread>
+
+#include "diagnostics.h"
+#include "ssl/sdk/backbone.h"
+#include "ssl/sdk/error.h"
+
+namespace ssl::host {
+
+namespace fs = std::filesystem;
+
+void rethrow_with_context(const std::string& what, const std::string& stage) {
+  const std::string prefix = "[" + what + " | " + stage + "] ";
+  try {
+    throw;
+  } catch (const c10::Error& e) {
+    throw sdk::Error(prefix + e.what_without_backtrace());
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw sdk::Error(prefix + e.what());
+  }
+}
+
+c10::Device select_device(const std::string& requested) {
+  if (requested == "cpu") return c10::Device(c10::kCPU);
+  const bool cuda = at::hasCUDA();
+  if (requested == "cuda") {
+    SSL_CHECK(cuda, "device = \"cuda\" but this LibTorch build or machine has no CUDA device");
+    return c10::Device(c10::kCUDA, 0);
+  }
+  return cuda ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+}
+
+void configure_threads(int64_t threads) {
+  const auto n = threads > 0 ? threads : static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(static_cast<int>(n));
+}
+
+namespace {
+uint64_t role_seed(uint64_t seed, const std::string& role) {
+  uint64_t h = 1469598103934665603ULL;
+  for (char c : role) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  return seed ^ h;
+}
+
+template <class T>
+std::shared_ptr<T> make(const Registry& registry, const ComponentConfig& c, sdk::BuildContext ctx) {
+  ctx.role = c.role;
+  const uint64_t base_seed = ctx.seed;
+  ctx.seed = role_seed(base_seed, c.role);
+  try {
+    auto obj = registry.create<T>(*c.entry, c.config, ctx);
+    SSL_CHECK(obj != nullptr, "the factory returned nothing");
+    return obj;
+  } catch (...) {
+    rethrow_with_context(std::string(sdk::kind_name(c.entry->kind())) + " " + c.type(), "build " + c.role);
+  }
+}
+
+std::vector<std::shared_ptr<sdk::Augmentation>> make_ops(const Registry& r, const std::vector<ComponentConfig>& ops,
+                                                         const sdk::BuildContext& ctx) {
+  std::vector<std::shared_ptr<sdk::Augmentation>> out;
+  for (const auto& op : ops) out.push_back(make<sdk::Augmentation>(r, op, ctx));
+  return out;
+}
+}  // namespace
+
+Runtime build_runtime(const Pipeline& p, const Registry& registry, const fs::path& run_dir) {
+  Runtime rt;
+  rt.pipeline = &p;
+  rt.run_dir = run_dir;
+  rt.seed = static_cast<uint64_t>(p.settings.get_int("seed"));
+  rt.device = select_device(p.settings.get_string("device"));
+  configure_threads(p.settings.get_int("threads"));
+  rt.comm = sdk::make_local_comm();
+
+  sdk::BuildContext ctx;
+  ctx.base_dir = p.base_dir();
+  ctx.run_dir = run_dir;
+  ctx.seed = rt.seed;
+  ctx.device = rt.device;
+  ctx.comm = rt.comm;
+
+  auto make_view = [&](const ComponentConfig& c) {
+    auto ds = make<sdk::Dataset>(registry, c, ctx);
+    try {
+      return std::make_shared<DatasetView>(ds, c.common, role_seed(rt.seed, c.role), "dataset " + c.type() + " [" + c.role + "]");
+    } catch (...) {
+      rethrow_with_context("dataset " + c.type(), "load " + c.role);
+    }
+  };
+  rt.train = make_view(p.train_data);
+  if (p.test_data) rt.test = make_view(*p.test_data);
+
+  for (size_t g = 0; g < p.views.size(); ++g) {
+    const auto& group = p.views[g];
+    auto ops = make_ops(registry, group.ops, ctx);
+    for (int64_t v = 0; v < group.count; ++v) {
+      ViewChain chain;
+      chain.ops = ops;
+      chain.group = static_cast<int64_t>(g);
+      chain.label = "view group " + std::to_string(g) + (group.name.empty() ? "" : " (" + group.name + ")");
+      rt.train_chains.push_back(std::move(chain));
+    }
+  }
+  ViewChain eval;
+  eval.ops = make_ops(registry, p.eval_ops, ctx);
+  eval.label = "the evaluation transform (eval_ops)";
+  rt.eval_chain.push_back(std::move(eval));
+
+  // Input geometry for the backbone: channels from the data, size from the first view.
+  ctx.input_channels = rt.train->info().channels;
+  try {
+    sdk::Rng rng(rt.seed);
+    cv::Mat probe = rt.train->get(0).image;
+    if (!rt.train_chains.empty())
+      for (const auto& op : rt.train_chains.front().ops) probe = op->apply(probe, rng);
+    ctx.input_channels = probe.channels();
+    ctx.input_size = probe.rows;
+  } catch (...) {
+    rethrow_with_context("views", "first image");
+  }
+
+  const ComponentConfig& backbone_cfg = p.backbone;
+  ctx.make_backbone = [&registry, &backbone_cfg, ctx]() { return make<sdk::Backbone>(registry, backbone_cfg, ctx); };
+  rt.method = make<sdk::Method>(registry, p.method, ctx);
+  ctx.make_backbone = nullptr;
+  try {
+    SSL_CHECK(rt.method->backbone() != nullptr, "the method has no backbone");
+    rt.method->to(rt.device);
+  } catch (...) {
+    rethrow_with_context("method " + p.method.type(), "build method");
+  }
+
+  // The method decides how many views it consumes.
+  const sdk::ViewSpec spec = rt.method->views();
+  const int64_t have = static_cast<int64_t>(rt.train_chains.size());
+  if (!rt.method->sample_transform() && (have < spec.min_views || have > spec.max_views)) {
+    const std::string want = spec.min_views == spec.max_views
+                                 ? std::to_string(spec.min_views)
+                                 : std::to_string(spec.min_views) + ".." + std::to_string(spec.max_views);
+    throw ConfigError({{p.views_pos, "method " + p.method.type() + " needs " + want + " views per image, the [[views]] groups produce " +
+                                         std::to_string(have)}});
+  }
+
+  std::map<std::string, int> seen;
+  for (const auto& e : p.evaluators) {
+    NamedEvaluator ne;
+    const int n = ++seen[e.type()];
+    ne.name = n == 1 ? e.type() : e.type() + "_" + std::to_string(n);
+    ne.every = e.common.get_int("every");
+    ne.evaluator = make<sdk::Evaluator>(registry, e, ctx);
+    rt.evaluators.push_back(std::move(ne));
+  }
+  return rt;
+}
+
+}  // namespace ssl::host

@@ -1,0 +1,50 @@
+#pragma once
+// Everything a run needs, built from a resolved pipeline: device, data, view chains, the
+// method (with its backbone) and the evaluators. Building happens only after validation.
+#include <c10/core/Device.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataset_view.h"
+#include "loader.h"
+#include "pipeline.h"
+#include "registry.h"
+#include "ssl/sdk/comm.h"
+#include "ssl/sdk/evaluator.h"
+#include "ssl/sdk/method.h"
+
+namespace ssl::host {
+
+struct NamedEvaluator {
+  std::string name;  // metric prefix, e.g. "knn" ("knn_2" when listed twice)
+  int64_t every = 0;
+  std::shared_ptr<sdk::Evaluator> evaluator;
+};
+
+struct Runtime {
+  const Pipeline* pipeline = nullptr;
+  c10::Device device = c10::Device(c10::kCPU);
+  std::shared_ptr<sdk::Comm> comm;
+  std::filesystem::path run_dir;
+  uint64_t seed = 0;
+  std::shared_ptr<DatasetView> train, test;
+  std::vector<ViewChain> train_chains;
+  std::vector<ViewChain> eval_chain;  // one chain: the evaluation transform
+  std::shared_ptr<sdk::Method> method;
+  std::vector<NamedEvaluator> evaluators;
+};
+
+// Picks the device ("auto": cuda when available) and sets torch's thread count.
+c10::Device select_device(const std::string& requested);
+void configure_threads(int64_t threads);
+
+// Builds every component. Errors carry the component's role: "[method simclr | build] ...".
+Runtime build_runtime(const Pipeline& pipeline, const Registry& registry, const std::filesystem::path& run_dir);
+
+// Wraps a plugin error with where it happened: "[<what> | <stage>] message".
+[[noreturn]] void rethrow_with_context(const std::string& what, const std::string& stage);
+
+}  // namespace ssl::host
