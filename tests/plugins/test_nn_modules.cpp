@@ -1,6 +1,7 @@
 // Shared modules of ssl/nn: MLPHead, EMA helpers, KeyQueue.
 #include <ATen/ATen.h>
 #include <catch2/catch.hpp>
+#include <torch/csrc/autograd/grad_mode.h>
 #include <torch/utils.h>
 
 #include <string>
@@ -137,4 +138,20 @@ TEST_CASE("KeyQueue state is buffers, so a copy of them restores the queue") {
   CHECK(b->pointer() == 3);
   CHECK(b->filled() == 3);
   CHECK(at::equal(b->keys(), a->keys()));
+}
+
+TEST_CASE("MLPHead clone is an independent copy with equal weights (target networks)") {
+  torch::manual_seed(17);
+  ssl::nn::MLPHead online(ssl::nn::MLPHeadOptions(4, 8, 3));
+  auto target = std::dynamic_pointer_cast<ssl::nn::MLPHeadImpl>(online->clone());
+  REQUIRE(target != nullptr);
+  const at::Tensor x = at::randn({5, 4});
+  online->eval();
+  target->eval();
+  CHECK(at::allclose(online->forward(x), target->forward(x)));
+  {
+    torch::NoGradGuard no_grad;
+    online->parameters()[0].add_(1.0);
+  }
+  CHECK_FALSE(at::allclose(online->forward(x), target->forward(x)));
 }
