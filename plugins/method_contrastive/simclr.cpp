@@ -1,0 +1,48 @@
+#include "simclr.h"
+
+#include <ATen/ATen.h>
+
+#include "common.h"
+#include "ssl/nn/losses.h"
+#include "ssl/sdk/error.h"
+
+namespace ssl::plugins::method_contrastive {
+
+SimCLR::SimCLR(const sdk::Config& cfg, const sdk::BuildContext& ctx)
+    : temperature_(cfg.get_float("temperature")) {
+  backbone_ = register_module("backbone", build_backbone(ctx, "simclr"));
+  projector_ = register_module("projector", make_projector(cfg, backbone_->num_features()));
+  comm_ = resolve_comm(ctx);
+  to(ctx.device);
+}
+
+sdk::StepOutput SimCLR::training_step(const sdk::Batch& batch, const sdk::StepInfo& info) {
+  (void)info;
+  SSL_CHECK(batch.views.size() >= 2, "simclr: expected 2 views, got ", batch.views.size());
+  const at::Tensor z1 = projector_->forward(backbone_->forward(batch.views[0]));
+  const at::Tensor z2 = projector_->forward(backbone_->forward(batch.views[1]));
+  sdk::StepOutput out;
+  out.loss = nn::nt_xent_loss(z1, z2, temperature_, *comm_);
+  const PairSimilarity sim = pair_similarity(z1, z2);
+  out.metrics = {{"pos_sim", sim.pos_sim}, {"neg_sim", sim.neg_sim}};
+  return out;
+}
+
+at::Tensor SimCLR::embed(const at::Tensor& images) {
+  return projector_->forward(backbone_->forward(images));
+}
+
+sdk::Schema simclr_schema() {
+  sdk::Schema s;
+  // solo-learn CIFAR: L(512 -> 2048)-ReLU-L(-> 256), no BN (METHODS.md).
+  add_projector_keys(s, ProjectorDefaults{2048, 256, 2, false});
+  s.add_float("temperature", 0.2, "NT-Xent temperature tau (solo-learn CIFAR: 0.2; Chen et al. 2020: 0.5 at 224 px)")
+      .greater_than(0);
+  return s;
+}
+
+std::shared_ptr<sdk::Method> make_simclr(const sdk::Config& cfg, const sdk::BuildContext& ctx) {
+  return std::make_shared<SimCLR>(cfg, ctx);
+}
+
+}  // namespace ssl::plugins::method_contrastive

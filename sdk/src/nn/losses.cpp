@@ -1,0 +1,106 @@
+#include "ssl/nn/losses.h"
+
+#include <ATen/ATen.h>
+
+#include <limits>
+
+#include "ssl/sdk/comm.h"
+#include "ssl/sdk/error.h"
+
+namespace ssl::nn {
+
+namespace {
+
+at::Tensor l2_normalize(const at::Tensor& x) {
+  // Same as F.normalize(x, dim=1, eps=1e-12); no view or contiguity assumptions.
+  return x / x.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);
+}
+
+void check_pair(const char* what, const at::Tensor& a, const at::Tensor& b) {
+  SSL_CHECK(a.dim() == 2 && b.dim() == 2 && a.sizes() == b.sizes(), what,
+            ": expected two [N, D] tensors of the same shape, got ", a.sizes(), " and ",
+            b.sizes());
+  SSL_CHECK(a.size(0) > 0, what, ": empty batch");
+}
+
+}  // namespace
+
+at::Tensor nt_xent_loss(const at::Tensor& z1, const at::Tensor& z2, double temperature,
+                        sdk::Comm& comm) {
+  check_pair("nt_xent_loss", z1, z2);
+  SSL_CHECK(temperature > 0, "nt_xent_loss: temperature must be > 0, got ", temperature);
+  const int64_t n = z1.size(0);
+  const int64_t world = comm.world_size();
+  const int64_t rank = comm.rank();
+  SSL_CHECK(n * world * 2 >= 2, "nt_xent_loss: need at least one positive pair");
+
+  const at::Tensor n1 = l2_normalize(z1);
+  const at::Tensor n2 = l2_normalize(z2);
+  // Gathered [W*N, D] each; the gradient of the local slice flows back into n1 / n2.
+  const at::Tensor g1 = comm.all_gather_with_grad(n1);
+  const at::Tensor g2 = comm.all_gather_with_grad(n2);
+  SSL_CHECK(g1.size(0) == world * n && g2.size(0) == world * n,
+            "nt_xent_loss: all_gather_with_grad returned ", g1.size(0), " rows, expected ",
+            world * n, " (same N on every process)");
+  const int64_t total = world * n;  // rows per view in the global batch
+
+  const at::Tensor local = at::cat({n1, n2}, 0);     // [2N, D]
+  const at::Tensor global = at::cat({g1, g2}, 0);    // [2WN, D]
+  at::Tensor logits = at::matmul(local, global.t()) / temperature;  // [2N, 2WN]
+
+  // Column of each local row itself (masked out) and of its positive.
+  const auto long_opts = z1.options().dtype(at::kLong);
+  const at::Tensor idx = at::arange(n, long_opts) + rank * n;  // local rows in each view
+  const at::Tensor self_cols = at::cat({idx, idx + total}, 0);  // [2N]
+  const at::Tensor pos_cols = at::cat({idx + total, idx}, 0);   // [2N]
+  const at::Tensor self_mask =
+      at::zeros_like(logits, logits.options().dtype(at::kBool))
+          .scatter_(1, self_cols.unsqueeze(1), true);
+  logits = logits.masked_fill(self_mask, -std::numeric_limits<double>::infinity());
+  return at::cross_entropy_loss(logits, pos_cols);
+}
+
+at::Tensor negative_cosine(const at::Tensor& p, const at::Tensor& z) {
+  check_pair("negative_cosine", p, z);
+  return -(l2_normalize(p) * l2_normalize(z)).sum(1).mean();
+}
+
+at::Tensor byol_loss(const at::Tensor& p, const at::Tensor& z) {
+  check_pair("byol_loss", p, z);
+  return (2.0 - 2.0 * (l2_normalize(p) * l2_normalize(z)).sum(1)).mean();
+}
+
+at::Tensor info_nce(const at::Tensor& q, const at::Tensor& k, double temperature) {
+  check_pair("info_nce", q, k);
+  SSL_CHECK(temperature > 0, "info_nce: temperature must be > 0, got ", temperature);
+  const at::Tensor logits = at::matmul(l2_normalize(q), l2_normalize(k).t()) / temperature;
+  return at::cross_entropy_loss(logits, at::arange(q.size(0), q.options().dtype(at::kLong)));
+}
+
+at::Tensor info_nce(const at::Tensor& q, const at::Tensor& k, double temperature,
+                    sdk::Comm& comm) {
+  check_pair("info_nce", q, k);
+  SSL_CHECK(temperature > 0, "info_nce: temperature must be > 0, got ", temperature);
+  const int64_t n = q.size(0);
+  const at::Tensor keys = comm.all_gather(l2_normalize(k));  // [W*N, D], no gradient
+  SSL_CHECK(keys.size(0) == comm.world_size() * n, "info_nce: all_gather returned ",
+            keys.size(0), " rows, expected ", comm.world_size() * n);
+  const at::Tensor logits = at::matmul(l2_normalize(q), keys.t()) / temperature;  // [N, W*N]
+  const at::Tensor labels = at::arange(n, q.options().dtype(at::kLong)) + comm.rank() * n;
+  return at::cross_entropy_loss(logits, labels);
+}
+
+at::Tensor info_nce_with_queue(const at::Tensor& q, const at::Tensor& k, const at::Tensor& queue,
+                               double temperature) {
+  check_pair("info_nce_with_queue", q, k);
+  SSL_CHECK(queue.dim() == 2 && queue.size(1) == q.size(1),
+            "info_nce_with_queue: expected queue [K, ", q.size(1), "], got ", queue.sizes());
+  SSL_CHECK(temperature > 0, "info_nce_with_queue: temperature must be > 0, got ", temperature);
+  const at::Tensor nq = l2_normalize(q);
+  const at::Tensor l_pos = (nq * l2_normalize(k)).sum(1, /*keepdim=*/true);  // [N, 1]
+  const at::Tensor l_neg = at::matmul(nq, queue.t());                         // [N, K]
+  const at::Tensor logits = at::cat({l_pos, l_neg}, 1) / temperature;
+  return at::cross_entropy_loss(logits, at::zeros({q.size(0)}, q.options().dtype(at::kLong)));
+}
+
+}  // namespace ssl::nn
