@@ -80,7 +80,9 @@ sdk::Sample SyntheticDataset::get(int64_t index) const {
   const int64_t label = label_of(index);
   const int shape = static_cast<int>(label % kNumShapes);
   const bool outline = (label / kNumShapes) % 2 == 1;
-  const double class_hue = std::fmod(0.61803398875 * static_cast<double>(label), 1.0);
+  // Hues 0.3 turns apart cycle through ten evenly spaced values; later blocks of ten shift by 0.05.
+  const double class_hue =
+      std::fmod(0.3 * static_cast<double>(label % 10) + 0.05 * static_cast<double>(label / 10), 1.0);
 
   const int n = static_cast<int>(options_.image_size);
   const double radius = rng.uniform(0.25, 0.42) * n;

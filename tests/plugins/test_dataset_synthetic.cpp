@@ -77,6 +77,6 @@ TEST_CASE("synthetic classes are distinct enough for nearest neighbours to beat 
     }
     const double accuracy = correct / 200.0;
     INFO("channels " << channels << " 1-NN accuracy " << accuracy);
-    CHECK(accuracy > 0.25);
+    CHECK(accuracy > (channels == 3 ? 0.5 : 0.25));
   }
 }
