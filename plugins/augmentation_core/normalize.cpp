@@ -14,16 +14,28 @@ cv::Mat Normalize::apply(const cv::Mat& image, sdk::Rng&) const {
     SSL_CHECK(list->size() == 1 || static_cast<int>(list->size()) == channels, "normalize: ",
               list == &mean_ ? "mean" : "std", " has ", list->size(), " entries for a ", channels,
               "-channel image (need 1 or ", channels, ")");
-  cv::Mat x = to_float01(image);
-  std::vector<cv::Mat> planes;
-  cv::split(x, planes);
+  // One pass: out = (x * unit - mean[c]) / std[c], unit = 1/255 for CV_8U, 1 for CV_32F.
+  std::vector<float> offset(static_cast<size_t>(channels)), gain(static_cast<size_t>(channels));
+  const double unit = 1.0 / scale_of(image);
   for (int c = 0; c < channels; ++c) {
     const double m = mean_.size() == 1 ? mean_[0] : mean_[static_cast<size_t>(c)];
     const double s = std_.size() == 1 ? std_[0] : std_[static_cast<size_t>(c)];
-    planes[static_cast<size_t>(c)].convertTo(planes[static_cast<size_t>(c)], CV_32F, 1.0 / s, -m / s);
+    gain[static_cast<size_t>(c)] = static_cast<float>(unit / s);
+    offset[static_cast<size_t>(c)] = static_cast<float>(-m / s);
   }
-  cv::Mat out;
-  cv::merge(planes, out);
+  cv::Mat out(image.size(), CV_MAKETYPE(CV_32F, channels));
+  auto run = [&](auto tag) {
+    using T = decltype(tag);
+    for (int r = 0; r < image.rows; ++r) {
+      const T* src = image.ptr<T>(r);
+      float* dst = out.ptr<float>(r);
+      for (int x = 0; x < image.cols; ++x, src += channels, dst += channels)
+        for (int c = 0; c < channels; ++c)
+          dst[c] = static_cast<float>(src[c]) * gain[static_cast<size_t>(c)] + offset[static_cast<size_t>(c)];
+    }
+  };
+  if (image.depth() == CV_8U) run(uint8_t{});
+  else run(float{});
   return out;
 }
 
