@@ -221,8 +221,14 @@ sdk::Sample ImageFolderDataset::get(int64_t index) const {
             size(), ")");
   const fs::path& path = paths_[static_cast<size_t>(index)];
   cv::Mat image = decode_image(path, options_.channels);
-  SSL_CHECK(!image.empty(), "image_folder: cannot decode ", path.string(),
-            " (empty, unreadable or corrupt; on_error = \"skip\" drops such files)");
+  if (image.empty()) {
+    std::error_code ec;
+    const bool exists = fs::exists(path, ec);
+    const bool zero = exists && fs::file_size(path, ec) == 0 && !ec;
+    SSL_FAIL("image_folder: cannot decode ", path.string(),
+             !exists ? ": file is gone" : zero ? ": zero-size file" : ": unreadable or corrupt image",
+             " (on_error = \"skip\" drops such files at construction)");
+  }
   return {image, labels_[static_cast<size_t>(index)]};
 }
 

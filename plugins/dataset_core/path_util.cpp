@@ -12,6 +12,16 @@ namespace ssl::plugins::dataset_core {
 
 namespace fs = std::filesystem;
 
+namespace {
+// zlib prefixes its messages with the file name; we name the file ourselves.
+std::string zlib_message(gzFile file, const fs::path& path, int& code) {
+  std::string msg = gzerror(file, &code);
+  const std::string prefix = path.string() + ": ";
+  if (msg.compare(0, prefix.size(), prefix) == 0) msg.erase(0, prefix.size());
+  return msg;
+}
+}  // namespace
+
 fs::path resolve_path(const std::string& p, const fs::path& base_dir) {
   fs::path path(p);
   if (path.is_absolute() || base_dir.empty()) return path;
@@ -29,7 +39,7 @@ std::vector<uint8_t> read_maybe_gzip(const fs::path& path) {
     const int n = gzread(file, chunk.data(), static_cast<unsigned>(chunk.size()));
     if (n < 0) {
       int code = 0;
-      const std::string msg = gzerror(file, &code);
+      const std::string msg = zlib_message(file, path, code);
       gzclose(file);
       SSL_FAIL("gzip error in ", path.string(), ": ", msg);
     }
@@ -38,7 +48,7 @@ std::vector<uint8_t> read_maybe_gzip(const fs::path& path) {
   }
   // A stream cut in the middle reads as a short file; zlib reports it on close.
   int code = Z_OK;
-  const std::string msg = gzerror(file, &code);
+  const std::string msg = zlib_message(file, path, code);
   const int close_code = gzclose(file);
   SSL_CHECK(code == Z_OK || code == Z_STREAM_END, "gzip error in ", path.string(), ": ", msg);
   SSL_CHECK(close_code == Z_OK, "gzip error in ", path.string(),

@@ -120,8 +120,8 @@ TEST_CASE("image_folder errors name the folder, manifest line or image at fault"
     write_text(dir.path / "zero.png", "");
     auto ds = make_dataset("image_folder", folder_cfg(dir.path, "flat"));
     REQUIRE(ds->size() == 3);  // sorted: corrupt, good, zero
-    CHECK_THAT(error_of([&] { ds->get(0); }), Catch::Contains("cannot decode") && Catch::Contains("corrupt.png"));
-    CHECK_THAT(error_of([&] { ds->get(2); }), Catch::Contains("zero.png"));
+    CHECK_THAT(error_of([&] { ds->get(0); }), Catch::Contains("cannot decode") && Catch::Contains("corrupt.png: unreadable or corrupt"));
+    CHECK_THAT(error_of([&] { ds->get(2); }), Catch::Contains("zero.png: zero-size file"));
     CHECK(ds->get(1).image.rows == 6);
   }
   SECTION("no images at all") {
