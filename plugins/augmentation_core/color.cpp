@@ -1,0 +1,151 @@
+#include "color.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "image_util.h"
+#include "ssl/sdk/error.h"
+
+namespace ssl::plugins::augmentation_core {
+
+namespace {
+
+void clamp01(cv::Mat& m) {
+  cv::Mat flat = m.reshape(1);  // same data, one channel: scalars apply to every value
+  cv::max(flat, 0.0, flat);
+  cv::min(flat, 1.0, flat);
+}
+
+cv::Mat gray_of(const cv::Mat& rgb01) {
+  if (rgb01.channels() == 1) return rgb01;
+  cv::Mat gray;
+  cv::cvtColor(rgb01, gray, cv::COLOR_RGB2GRAY);
+  return gray;
+}
+
+double factor(double strength, sdk::Rng& rng) {
+  return rng.uniform(std::max(0.0, 1.0 - strength), 1.0 + strength);
+}
+
+}  // namespace
+
+cv::Mat ColorJitter::apply(const cv::Mat& image, sdk::Rng& rng) const {
+  check_input(image, "color_jitter");
+  if (!rng.bernoulli(o_.p)) return image;
+  // Draw the order and all four factors up front (same number of draws for every image).
+  std::array<int, 4> order{0, 1, 2, 3};
+  for (int i = 3; i > 0; --i) std::swap(order[i], order[rng.randint(0, i + 1)]);
+  const double b = factor(o_.brightness, rng), c = factor(o_.contrast, rng),
+               s = factor(o_.saturation, rng), h = rng.uniform(-o_.hue, o_.hue);
+  const bool color = image.channels() == 3;
+  cv::Mat x = to_float01(image);
+  for (int op : order) {
+    if (op == 0 && o_.brightness > 0) {
+      x.convertTo(x, CV_32F, b);
+      clamp01(x);
+    } else if (op == 1 && o_.contrast > 0) {
+      const double mean = cv::mean(gray_of(x))[0];
+      x.convertTo(x, CV_32F, c, (1.0 - c) * mean);  // beta applies to every channel
+      clamp01(x);
+    } else if (op == 2 && o_.saturation > 0 && color) {
+      cv::Mat gray3;
+      cv::cvtColor(gray_of(x), gray3, cv::COLOR_GRAY2RGB);
+      cv::addWeighted(x, s, gray3, 1.0 - s, 0.0, x);
+      clamp01(x);
+    } else if (op == 3 && o_.hue > 0 && color) {
+      cv::Mat hsv;
+      cv::cvtColor(x, hsv, cv::COLOR_RGB2HSV);  // float: H in [0, 360)
+      const float shift = static_cast<float>(h * 360.0);
+      for (int r = 0; r < hsv.rows; ++r) {
+        auto* px = hsv.ptr<cv::Vec3f>(r);
+        for (int col = 0; col < hsv.cols; ++col) {
+          float hue = px[col][0] + shift;
+          hue -= 360.0f * std::floor(hue / 360.0f);
+          px[col][0] = hue;
+        }
+      }
+      cv::cvtColor(hsv, x, cv::COLOR_HSV2RGB);
+      clamp01(x);
+    }
+  }
+  return from_float01(x, image.depth());
+}
+
+cv::Mat Grayscale::apply(const cv::Mat& image, sdk::Rng& rng) const {
+  check_input(image, "grayscale");
+  if (!rng.bernoulli(p_) || image.channels() == 1) return image;
+  cv::Mat gray, out;
+  cv::cvtColor(image, gray, cv::COLOR_RGB2GRAY);
+  cv::cvtColor(gray, out, cv::COLOR_GRAY2RGB);
+  return out;
+}
+
+cv::Mat Solarize::apply(const cv::Mat& image, sdk::Rng& rng) const {
+  check_input(image, "solarize");
+  if (!rng.bernoulli(p_)) return image;
+  cv::Mat out = image.clone();
+  if (image.depth() == CV_8U) {
+    cv::Mat lut(1, 256, CV_8U);
+    for (int v = 0; v < 256; ++v) lut.at<uint8_t>(v) = static_cast<uint8_t>(v >= threshold_ ? 255 - v : v);
+    cv::LUT(image, lut, out);
+    return out;
+  }
+  const float t = static_cast<float>(threshold_ / 255.0);
+  cv::Mat flat = out.reshape(1);
+  for (int r = 0; r < flat.rows; ++r) {
+    auto* px = flat.ptr<float>(r);
+    for (int c = 0; c < flat.cols; ++c)
+      if (px[c] >= t) px[c] = 1.0f - px[c];
+  }
+  return out;
+}
+
+sdk::Schema color_jitter_schema() {
+  sdk::Schema s;
+  s.add_float("brightness", 0.4, "brightness factor ~ U(max(0, 1-x), 1+x) (SimCLR: 0.4)").min(0.0);
+  s.add_float("contrast", 0.4, "contrast factor ~ U(max(0, 1-x), 1+x) (SimCLR: 0.4)").min(0.0);
+  s.add_float("saturation", 0.2, "saturation factor ~ U(max(0, 1-x), 1+x) (BYOL: 0.2)").min(0.0);
+  s.add_float("hue", 0.1, "hue shift ~ U(-x, x) of a full turn (SimCLR: 0.1)").range(0.0, 0.5);
+  s.add_float("p", 0.8, "probability of applying the jitter at all (SimCLR: 0.8)").range(0.0, 1.0);
+  return s;
+}
+
+std::shared_ptr<sdk::Augmentation> make_color_jitter(const sdk::Config& c, const sdk::BuildContext&) {
+  ColorJitterOptions o;
+  o.brightness = c.get_float("brightness");
+  o.contrast = c.get_float("contrast");
+  o.saturation = c.get_float("saturation");
+  o.hue = c.get_float("hue");
+  o.p = c.get_float("p");
+  SSL_CHECK(o.brightness >= 0 && o.contrast >= 0 && o.saturation >= 0 && o.hue >= 0 && o.hue <= 0.5,
+            c.context(), ": jitter strengths must be >= 0 and hue <= 0.5");
+  return std::make_shared<ColorJitter>(o);
+}
+
+sdk::Schema grayscale_schema() {
+  sdk::Schema s;
+  s.add_float("p", 0.2, "probability (SimCLR: 0.2); keeps 3 channels").range(0.0, 1.0);
+  return s;
+}
+
+std::shared_ptr<sdk::Augmentation> make_grayscale(const sdk::Config& c, const sdk::BuildContext&) {
+  return std::make_shared<Grayscale>(c.get_float("p"));
+}
+
+sdk::Schema solarize_schema() {
+  sdk::Schema s;
+  s.add_float("threshold", 128.0, "values >= threshold (0..255 scale) are inverted (BYOL: 128)")
+      .range(0.0, 256.0);
+  s.add_float("p", 0.2, "probability (BYOL: 0.0 view 1, 0.2 view 2)").range(0.0, 1.0);
+  return s;
+}
+
+std::shared_ptr<sdk::Augmentation> make_solarize(const sdk::Config& c, const sdk::BuildContext&) {
+  return std::make_shared<Solarize>(c.get_float("threshold"), c.get_float("p"));
+}
+
+}  // namespace ssl::plugins::augmentation_core
