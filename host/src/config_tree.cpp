@@ -81,8 +81,8 @@ Node convert_table(const toml::table& t, const std::string& file, std::vector<Di
   out.pos = pos_of(t.source(), file);
   for (const auto& [k, v] : t) {
     Node child = convert(v, file, errors);
-    // A key's own position is more useful than its value's for tables.
-    if (child.type != Node::Type::Value) child.pos = pos_of(k.source(), file);
+    // Diagnostics point at the key: "p.toml:12:1: 'k' must be >= 1".
+    child.pos = pos_of(k.source(), file);
     out.table.emplace_back(std::string(k.str()), std::move(child));
   }
   return out;

@@ -169,7 +169,10 @@ std::optional<std::string> Schema::check(const KeySpec& key, const Value& given,
   }
   const int64_t n = list_size(v);
   if (n >= 0 && (n < key.min_size || (key.max_size >= 0 && n > key.max_size))) {
-    return "must have " + key.constraint_text() + ", got " + std::to_string(n);
+    const std::string items = key.min_size == key.max_size ? std::to_string(key.min_size)
+                              : key.max_size < 0             ? "at least " + std::to_string(key.min_size)
+                                                             : std::to_string(key.min_size) + ".." + std::to_string(key.max_size);
+    return "must have " + items + " items, got " + std::to_string(n);
   }
   for (double x : numbers_of(v)) {
     const bool low = key.min && (key.min_exclusive ? !(x > *key.min) : !(x >= *key.min));

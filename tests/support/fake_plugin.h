@@ -1,0 +1,111 @@
+#pragma once
+// A statically linked fake plugin for host unit tests: one component of each kind with small
+// schemas, registered through the same SslPluginInfo path real plugins use (no dlopen).
+#include <ATen/ATen.h>
+#include <torch/nn/modules/linear.h>
+
+#include <memory>
+
+#include "ssl/sdk/sdk.h"
+
+namespace ssl::test {
+
+// A dataset of `size` images; image i is filled with value i % 256; label i % classes.
+class CountingDataset final : public sdk::Dataset {
+ public:
+  CountingDataset(int64_t size, int64_t classes, int rows = 8, int cols = 8, int channels = 1)
+      : size_(size), classes_(classes), rows_(rows), cols_(cols), channels_(channels) {}
+  int64_t size() const override { return size_; }
+  sdk::Sample get(int64_t i) const override {
+    return {cv::Mat(rows_, cols_, CV_8UC(channels_), cv::Scalar::all(double(i % 256))), i % classes_};
+  }
+  sdk::DatasetInfo info() const override { return {channels_, rows_, cols_, classes_, {}}; }
+  std::vector<int64_t> labels() const override {
+    std::vector<int64_t> out;
+    for (int64_t i = 0; i < size_; ++i) out.push_back(i % classes_);
+    return out;
+  }
+
+ private:
+  int64_t size_, classes_;
+  int rows_, cols_, channels_;
+};
+
+// Adds a random integer in [0, 100) drawn from the per-sample Rng to every pixel (as float).
+class NoiseOp final : public sdk::Augmentation {
+ public:
+  cv::Mat apply(const cv::Mat& image, sdk::Rng& rng) const override {
+    cv::Mat out;
+    image.convertTo(out, CV_32F, 1.0 / 255.0, double(rng.randint(0, 100)));
+    return out;
+  }
+};
+
+// A linear "backbone" over flattened 8x8 single-channel images.
+class FlatBackbone final : public sdk::Backbone {
+ public:
+  explicit FlatBackbone(int64_t in_features) { fc_ = register_module("fc", torch::nn::Linear(in_features, 4)); }
+  at::Tensor forward(const at::Tensor& x) override { return fc_->forward(x.flatten(1)); }
+  int64_t num_features() const override { return 4; }
+
+ private:
+  torch::nn::Linear fc_{nullptr};
+};
+
+// Pulls the two views together (a toy loss with a real gradient).
+class PullMethod final : public sdk::Method {
+ public:
+  explicit PullMethod(std::shared_ptr<sdk::Backbone> b) : backbone_(register_module("backbone", std::move(b))) {}
+  sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo&) override {
+    at::Tensor a = backbone_->forward(batch.views.at(0)), b = backbone_->forward(batch.views.at(1));
+    return {(a - b).pow(2).mean() + 0.01 * a.pow(2).mean(), {}};
+  }
+  std::shared_ptr<sdk::Backbone> backbone() const override { return backbone_; }
+
+ private:
+  std::shared_ptr<sdk::Backbone> backbone_;
+};
+
+class ConstantEvaluator final : public sdk::Evaluator {
+ public:
+  sdk::EvalResult evaluate(sdk::EvalContext&) override { return {{{"value", 1.0}}}; }
+};
+
+inline void register_fake_components(sdk::Registrar& r) {
+  sdk::Schema ds;
+  ds.add_int("size", 64, "images").min(1);
+  ds.add_int("num_classes", 4, "labels").range(1, 100);
+  ds.add_string("split", "train", "which split").choices({"train", "test"});
+  r.add_dataset("counting", [](const sdk::Config& c, const sdk::BuildContext&) {
+    return std::make_shared<CountingDataset>(c.get_int("size"), c.get_int("num_classes"));
+  }, ds, "images filled with their index");
+
+  sdk::Schema op;
+  op.add_float("p", 0.5, "probability").range(0, 1);
+  r.add_augmentation("noise", [](const sdk::Config&, const sdk::BuildContext&) { return std::make_shared<NoiseOp>(); },
+                     op, "adds seeded noise");
+
+  sdk::Schema bb;
+  bb.add_int("width", 16, "unused width").min(1);
+  r.add_backbone("flat", [](const sdk::Config&, const sdk::BuildContext& ctx) {
+    return std::make_shared<FlatBackbone>(ctx.input_channels * 64);
+  }, bb, "linear layer on flattened images");
+
+  sdk::Schema m;
+  m.add_float("temperature", 0.2, "softmax temperature").greater_than(0);
+  m.add_int_list("dims", {8, 4}, "head dims").size(1, 4);
+  r.add_method("pull", [](const sdk::Config&, const sdk::BuildContext& ctx) {
+    return std::make_shared<PullMethod>(ctx.make_backbone());
+  }, m, "pulls two views together");
+
+  r.add_evaluator("constant", [](const sdk::Config&, const sdk::BuildContext&) {
+    return std::make_shared<ConstantEvaluator>();
+  }, sdk::Schema{}, "always 1");
+}
+
+inline const SslPluginInfo* fake_plugin_info() {
+  static const SslPluginInfo info{SSL_SDK_ABI_VERSION, "fake", "9.9.9", SSL_SDK_FINGERPRINT, &register_fake_components};
+  return &info;
+}
+
+}  // namespace ssl::test

@@ -1,0 +1,76 @@
+#include <catch2/catch.hpp>
+
+#include <ATen/ATen.h>
+#include <torch/nn/modules/linear.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "checkpoint.h"
+
+using namespace ssl::host;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path temp_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("ssl_ckpt_test_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+}  // namespace
+
+TEST_CASE("a checkpoint round-trips position, model and optimizer state") {
+  const fs::path d = temp_dir("roundtrip");
+  Checkpoint c;
+  c.position = {3, 120, 7};
+  c.model = {{"backbone.w", at::arange(6, at::kFloat).view({2, 3})}, {"queue.ptr", at::tensor(int64_t{5})}};
+  c.optimizer = {{"steps", at::tensor(int64_t{120})}};
+  save_checkpoint(d / "a.ckpt", c);
+  Checkpoint r = load_checkpoint(d / "a.ckpt");
+  CHECK(r.position.epoch == 3);
+  CHECK(r.position.step == 120);
+  CHECK(r.position.step_in_epoch == 7);
+  REQUIRE(r.model.size() == 2);
+  CHECK(r.model[0].first == "backbone.w");
+  CHECK(at::equal(r.model[0].second, c.model[0].second));
+  CHECK(r.model[1].second.item<int64_t>() == 5);
+  CHECK(fs::directory_iterator(d) != fs::directory_iterator());
+  for (const auto& e : fs::directory_iterator(d)) CHECK(e.path().filename().string()[0] != '.');  // no temp left
+}
+
+TEST_CASE("a truncated checkpoint is a clear error and never a crash") {
+  const fs::path d = temp_dir("truncated");
+  save_tensors(d / "t.pt", {{"w", at::ones({100})}});
+  const auto size = fs::file_size(d / "t.pt");
+  fs::resize_file(d / "t.pt", size / 2);
+  CHECK_THROWS_WITH(load_tensors(d / "t.pt"), Catch::Contains("is not a readable tensor file"));
+  std::ofstream(d / "text.ckpt") << "hello";
+  CHECK_THROWS_WITH(load_checkpoint(d / "text.ckpt"), Catch::Contains("text.ckpt"));
+  CHECK_THROWS_WITH(load_checkpoint(d / "missing.ckpt"), Catch::Contains("cannot open"));
+}
+
+TEST_CASE("writing into a missing or read-only place fails cleanly and keeps the old file") {
+  const fs::path d = temp_dir("readonly");
+  write_file_atomic(d / "f.bin", {'a', 'b'});
+  CHECK_THROWS_WITH(write_file_atomic("/proc/ssl_host_cannot_write_here/f.bin", {'x'}), Catch::Contains("cannot"));
+  CHECK(read_file(d / "f.bin") == std::vector<char>{'a', 'b'});
+}
+
+TEST_CASE("module state loads only into a matching module") {
+  torch::nn::Linear a(3, 2), b(3, 2), c(4, 2);
+  load_module_state(*b, module_state(*a), "a");
+  CHECK(at::equal(a->weight, b->weight));
+  CHECK_THROWS_WITH(load_module_state(*c, module_state(*a), "ckpt"),
+                    Catch::Contains("ckpt does not match the model") && Catch::Contains("'weight' has shape [2, 3]"));
+}
+
+TEST_CASE("the checkpoint folder keeps the newest K files") {
+  const fs::path d = temp_dir("prune");
+  CheckpointDir dir(d);
+  for (int64_t s : {10, 20, 30}) save_tensors(dir.path_for({0, s, 0}), {{"w", at::ones({1})}});
+  dir.prune(2);
+  CHECK(dir.latest().filename() == "step_000000030.ckpt");
+  CHECK_FALSE(fs::exists(dir.path_for({0, 10, 0})));
+  CHECK(fs::exists(dir.path_for({0, 20, 0})));
+}

@@ -1,0 +1,56 @@
+#include <catch2/catch.hpp>
+
+#include "dataset_view.h"
+#include "fake_plugin.h"
+#include "host_schema.h"
+
+using namespace ssl::host;
+using ssl::sdk::Value;
+
+namespace {
+ssl::sdk::Config common(std::map<std::string, Value> given) {
+  return common_component_schema(ssl::sdk::Kind::Dataset).resolve(given, "test");
+}
+auto counting(int64_t n, int64_t classes) { return std::make_shared<ssl::test::CountingDataset>(n, classes); }
+}  // namespace
+
+TEST_CASE("a seeded subset keeps the requested count, the same for the same seed") {
+  DatasetView a(counting(100, 10), common({{"subset", Value(int64_t{30})}}), 7, "a");
+  DatasetView b(counting(100, 10), common({{"subset", Value(int64_t{30})}}), 7, "b");
+  DatasetView c(counting(100, 10), common({{"subset", Value(int64_t{30})}}), 8, "c");
+  REQUIRE(a.size() == 30);
+  bool same_as_b = true, same_as_c = true;
+  for (int64_t i = 0; i < 30; ++i) {
+    same_as_b = same_as_b && a.base_index(i) == b.base_index(i);
+    same_as_c = same_as_c && a.base_index(i) == c.base_index(i);
+  }
+  CHECK(same_as_b);
+  CHECK_FALSE(same_as_c);
+  DatasetView f(counting(100, 10), common({{"subset_fraction", Value(0.25)}}), 7, "f");
+  CHECK(f.size() == 25);
+}
+
+TEST_CASE("a class filter keeps only the listed labels") {
+  DatasetView v(counting(100, 10), common({{"classes", Value(std::vector<int64_t>{2, 5})}}), 0, "v");
+  CHECK(v.size() == 20);
+  for (int64_t i = 0; i < v.size(); ++i) CHECK((v.label(i) == 2 || v.label(i) == 5));
+  CHECK_THROWS_WITH(DatasetView(counting(100, 10), common({{"classes", Value(std::vector<int64_t>{42})}}), 0, "v"),
+                    Catch::Contains("no image has one of the labels"));
+}
+
+TEST_CASE("long-tail subsampling follows the exponential profile") {
+  DatasetView v(counting(1000, 10), common({{"imbalance_ratio", Value(10.0)}}), 0, "lt");
+  const auto counts = v.class_counts();
+  REQUIRE(counts.size() == 10);
+  CHECK(counts[0] == 100);
+  CHECK(counts[9] == 10);
+  for (int64_t c = 0; c < 10; ++c) CHECK(counts[static_cast<size_t>(c)] == long_tail_count(100, c, 10, 10.0));
+  CHECK(long_tail_count(100, 5, 11, 100.0) == 10);
+}
+
+TEST_CASE("cached images are returned without decoding again") {
+  DatasetView v(counting(10, 2), common({{"cache", Value(true)}}), 0, "cache");
+  const auto a = v.get(3), b = v.get(3);
+  CHECK(a.image.data == b.image.data);
+  CHECK(a.label == 1);
+}

@@ -1,0 +1,123 @@
+#include <catch2/catch.hpp>
+
+#include <ATen/ATen.h>
+
+#include "fake_plugin.h"
+#include "host_schema.h"
+#include "loader.h"
+
+using namespace ssl::host;
+
+namespace {
+std::shared_ptr<DatasetView> view(int64_t n) {
+  auto common = common_component_schema(ssl::sdk::Kind::Dataset).resolve({}, "test");
+  return std::make_shared<DatasetView>(std::make_shared<ssl::test::CountingDataset>(n, 4), common, 0, "counting");
+}
+
+std::vector<ViewChain> two_noisy_views() {
+  auto op = std::make_shared<ssl::test::NoiseOp>();
+  return {ViewChain{{op}, 0, "group 0"}, ViewChain{{op}, 0, "group 0"}};
+}
+
+std::vector<at::Tensor> epoch_batches(int64_t workers, int64_t epoch) {
+  LoaderOptions o;
+  o.batch_size = 5;
+  o.workers = workers;
+  o.prefetch = 3;
+  o.seed = 11;
+  Loader loader(view(37), two_noisy_views(), nullptr, o);
+  loader.start_epoch(epoch);
+  std::vector<at::Tensor> out;
+  while (auto b = loader.next()) {
+    out.push_back(at::cat({b->views[0].flatten(), b->views[1].flatten(), b->indices.to(at::kFloat)}));
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("batches are identical with 1, 2 and 4 loader threads") {
+  const auto one = epoch_batches(1, 3);
+  REQUIRE(one.size() == 7);  // 37 images, batch 5, drop_last
+  for (int64_t workers : {2, 4}) {
+    const auto many = epoch_batches(workers, 3);
+    REQUIRE(many.size() == one.size());
+    for (size_t i = 0; i < one.size(); ++i) CHECK(at::equal(one[i], many[i]));
+  }
+}
+
+TEST_CASE("each epoch has its own shuffle and its own augmentation draws") {
+  const auto e0 = epoch_batches(2, 0), e1 = epoch_batches(2, 1);
+  CHECK_FALSE(at::equal(e0[0], e1[0]));
+}
+
+TEST_CASE("views of one image get different random draws") {
+  LoaderOptions o;
+  o.batch_size = 8;
+  Loader loader(view(16), two_noisy_views(), nullptr, o);
+  loader.start_epoch(0);
+  auto b = loader.next();
+  REQUIRE(b);
+  CHECK(b->views.size() == 2);
+  CHECK(b->views[0].sizes() == at::IntArrayRef({8, 1, 8, 8}));
+  CHECK_FALSE(at::equal(b->views[0], b->views[1]));
+}
+
+TEST_CASE("shards of two ranks are disjoint and cover the epoch") {
+  std::set<int64_t> seen;
+  for (int64_t rank = 0; rank < 2; ++rank) {
+    LoaderOptions o;
+    o.batch_size = 4;
+    o.rank = rank;
+    o.world_size = 2;
+    o.seed = 5;
+    Loader loader(view(16), two_noisy_views(), nullptr, o);
+    loader.start_epoch(0);
+    while (auto b = loader.next())
+      for (int64_t i = 0; i < b->indices.size(0); ++i) CHECK(seen.insert(b->indices[i].item<int64_t>()).second);
+  }
+  CHECK(seen.size() == 16);
+}
+
+TEST_CASE("drop_last off keeps the short final batch; resume skips batches") {
+  LoaderOptions o;
+  o.batch_size = 5;
+  o.drop_last = false;
+  o.shuffle = false;
+  Loader loader(view(12), two_noisy_views(), nullptr, o);
+  CHECK(loader.batches_per_epoch() == 3);
+  loader.start_epoch(0, 2);
+  auto b = loader.next();
+  REQUIRE(b);
+  CHECK(b->indices.size(0) == 2);
+  CHECK(b->indices[0].item<int64_t>() == 10);
+  CHECK_FALSE(loader.next());
+}
+
+namespace {
+class GrowingOp final : public ssl::sdk::Augmentation {
+ public:
+  cv::Mat apply(const cv::Mat& image, ssl::sdk::Rng& rng) const override {
+    cv::Mat out(image.rows + static_cast<int>(rng.randint(0, 2)), image.cols, image.type(), cv::Scalar::all(0));
+    return out;
+  }
+};
+}  // namespace
+
+TEST_CASE("a view group whose images differ in size fails naming the group and index") {
+  LoaderOptions o;
+  o.batch_size = 16;
+  Loader loader(view(16), {ViewChain{{std::make_shared<GrowingOp>()}, 0, "view group 0 (global)"}}, nullptr, o);
+  loader.start_epoch(0);
+  CHECK_THROWS_WITH(loader.next(), Catch::Contains("view group 0 (global) produced a 1x") &&
+                                       Catch::Contains("views in a group must share one size"));
+}
+
+TEST_CASE("image_to_chw scales 8-bit images to [0, 1] and transposes HWC to CHW") {
+  cv::Mat img(1, 2, CV_8UC3);
+  img.at<cv::Vec3b>(0, 0) = {255, 0, 51};
+  img.at<cv::Vec3b>(0, 1) = {0, 102, 0};
+  std::vector<float> out(6);
+  image_to_chw(img, out.data());
+  const std::vector<float> want{1.0f, 0.0f, 0.0f, 0.4f, 0.2f, 0.0f};
+  for (size_t i = 0; i < want.size(); ++i) CHECK(out[i] == Approx(want[i]));
+}
