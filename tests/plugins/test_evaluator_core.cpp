@@ -1,0 +1,253 @@
+// The evaluator_core plugin: knn, linear and collapse on constructed features.
+#include <ATen/ATen.h>
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "../../plugins/evaluator_core/knn.h"
+#include "../../plugins/evaluator_core/linear_probe.h"
+#include "evaluator_core_registry.h"
+#include "ssl/sdk/evaluator.h"
+
+using ssl::sdk::Representation;
+using ssl::sdk::Split;
+using ssl::test::FakeFeatureSource;
+namespace ec = ssl::plugins::evaluator_core;
+
+namespace {
+
+struct Data {
+  at::Tensor x, y;
+};
+
+// `per_class` points around each of `classes` random centres of norm ~scale in `d` dims.
+Data clusters(int64_t classes, int64_t per_class, int64_t d, double scale, double noise) {
+  const at::Tensor centres = at::randn({classes, d}) * scale;
+  const at::Tensor y = at::arange(classes, at::kLong).repeat_interleave(per_class);
+  return {centres.index_select(0, y) + noise * at::randn({classes * per_class, d}), y};
+}
+
+std::shared_ptr<ssl::sdk::Evaluator> build(const std::string& name,
+                                           std::map<std::string, ssl::sdk::Value> given = {}) {
+  const auto components = ssl::test::evaluator_core_components();
+  const auto& spec = components.get(name);
+  const ssl::sdk::Config config = spec.schema.resolve(given, "evaluator " + name);
+  return std::get<ssl::sdk::EvaluatorFactory>(spec.factory)(config, ssl::sdk::BuildContext{});
+}
+
+double metric(const ssl::sdk::EvalResult& r, const std::string& key) {
+  for (const auto& [k, v] : r.metrics)
+    if (k == key) return v;
+  FAIL("metric " << key << " missing");
+  return 0.0;
+}
+
+ssl::sdk::EvalContext context(FakeFeatureSource& source, uint64_t seed = 0) {
+  ssl::sdk::EvalContext ctx;
+  ctx.features = &source;
+  ctx.seed = seed;
+  return ctx;
+}
+
+}  // namespace
+
+TEST_CASE("evaluator_core registers knn, linear and collapse evaluators", "[evaluator_core]") {
+  const auto r = ssl::test::evaluator_core_components();
+  REQUIRE(r.specs.size() == 3);
+  for (const char* name : {"knn", "linear", "collapse"})
+    CHECK(r.get(name).kind() == ssl::sdk::Kind::Evaluator);
+  CHECK(std::get<int64_t>(*r.get("knn").schema.find("k")->default_value) == 200);
+  CHECK(std::get<double>(*r.get("knn").schema.find("temperature")->default_value) == 0.1);
+}
+
+TEST_CASE("knn scores well-separated Gaussian clusters perfectly", "[evaluator_core]") {
+  at::manual_seed(11);
+  const Data train = clusters(5, 60, 16, 10.0, 0.1), test = clusters(5, 20, 16, 0.0, 0.0);
+  FakeFeatureSource source;
+  // Test points: the same centres as train, slightly perturbed.
+  const at::Tensor centres = train.x.index_select(0, at::arange(5, at::kLong) * 60);
+  const at::Tensor test_x = centres.index_select(0, test.y) + 0.1 * at::randn({100, 16});
+  source.set(Split::Train, Representation::Backbone, {train.x, train.y, {}});
+  source.set(Split::Test, Representation::Backbone, {test_x, test.y, {}});
+  source.classes = 5;
+  auto ctx = context(source);
+  const auto result = build("knn", {{"k", int64_t{20}}, {"chunk_size", int64_t{7}}})->evaluate(ctx);
+  CHECK(metric(result, "top1") == 1.0);
+  CHECK(metric(result, "top5") == 1.0);
+}
+
+TEST_CASE("knn on random labels is close to chance", "[evaluator_core]") {
+  at::manual_seed(12);
+  FakeFeatureSource source;
+  source.set(Split::Train, Representation::Backbone,
+             {at::randn({3000, 16}), at::randint(0, 10, {3000}, at::kLong), {}});
+  source.set(Split::Test, Representation::Backbone,
+             {at::randn({2000, 16}), at::randint(0, 10, {2000}, at::kLong), {}});
+  source.classes = 10;
+  auto ctx = context(source);
+  const auto result = build("knn", {{"k", int64_t{20}}})->evaluate(ctx);
+  CHECK(metric(result, "top1") == Approx(0.1).margin(0.03));
+  CHECK(metric(result, "top5") == Approx(0.5).margin(0.05));
+}
+
+TEST_CASE("knn class scores match a brute-force loop over each query", "[evaluator_core]") {
+  at::manual_seed(13);
+  const int64_t classes = 3, k = 4;
+  const double t = 0.1;
+  const at::Tensor bank = at::randn({30, 5}), labels = at::randint(0, classes, {30}, at::kLong);
+  const at::Tensor queries = at::randn({7, 5});
+  ec::KnnOptions options;
+  options.k = k;
+  options.temperature = t;
+  options.chunk_size = 3;
+  const at::Tensor scores = ec::knn_scores(bank, labels, queries, classes, options);
+  REQUIRE(scores.sizes() == at::IntArrayRef{7, classes});
+
+  const auto b = bank.accessor<float, 2>();
+  const auto q = queries.accessor<float, 2>();
+  for (int64_t i = 0; i < 7; ++i) {
+    std::vector<std::pair<double, int64_t>> sims;  // (cosine, bank index)
+    for (int64_t j = 0; j < 30; ++j) {
+      double dot = 0, nq = 0, nb = 0;
+      for (int64_t c = 0; c < 5; ++c) {
+        dot += q[i][c] * b[j][c];
+        nq += q[i][c] * q[i][c];
+        nb += b[j][c] * b[j][c];
+      }
+      sims.emplace_back(dot / std::sqrt(nq * nb), j);
+    }
+    std::sort(sims.begin(), sims.end(), [](auto& a, auto& c) { return a.first > c.first; });
+    std::vector<double> expected(classes, 0.0);
+    for (int64_t n = 0; n < k; ++n)
+      expected[labels[sims[n].second].item<int64_t>()] += std::exp(sims[n].first / t);
+    for (int64_t c = 0; c < classes; ++c)
+      CHECK(scores[i][c].item<double>() == Approx(expected[c]).epsilon(1e-4));
+  }
+}
+
+TEST_CASE("knn without a test split fails with a clear error", "[evaluator_core]") {
+  at::manual_seed(14);
+  FakeFeatureSource source;
+  source.set(Split::Train, Representation::Backbone,
+             {at::randn({20, 4}), at::randint(0, 2, {20}, at::kLong), {}});
+  auto ctx = context(source);
+  CHECK_THROWS_WITH(build("knn")->evaluate(ctx),
+                    Catch::Contains("knn needs a test split: add [data.test] to the pipeline"));
+  CHECK_THROWS_WITH(build("linear")->evaluate(ctx),
+                    Catch::Contains("linear needs a test split: add [data.test] to the pipeline"));
+}
+
+TEST_CASE("knn and linear refuse unlabelled data with a clear error", "[evaluator_core]") {
+  at::manual_seed(15);
+  FakeFeatureSource source;
+  const at::Tensor unknown = at::full({20}, -1, at::kLong);
+  source.set(Split::Train, Representation::Backbone, {at::randn({20, 4}), unknown, {}});
+  source.set(Split::Test, Representation::Backbone, {at::randn({20, 4}), unknown, {}});
+  auto ctx = context(source);
+  CHECK_THROWS_WITH(build("knn")->evaluate(ctx), Catch::Contains("knn needs labels"));
+  CHECK_THROWS_WITH(build("linear")->evaluate(ctx), Catch::Contains("unlabelled"));
+}
+
+TEST_CASE("the linear probe separates linearly separable data", "[evaluator_core]") {
+  at::manual_seed(16);
+  const Data train = clusters(4, 250, 8, 3.0, 0.3);
+  const at::Tensor centres = train.x.index_select(0, at::arange(4, at::kLong) * 250);
+  const at::Tensor test_y = at::arange(4, at::kLong).repeat_interleave(50);
+  const at::Tensor test_x = centres.index_select(0, test_y) + 0.3 * at::randn({200, 8});
+  FakeFeatureSource source;
+  source.set(Split::Train, Representation::Backbone, {train.x * 50.0, train.y, {}});
+  source.set(Split::Test, Representation::Backbone, {test_x * 50.0, test_y, {}});
+  source.classes = 4;
+  auto ctx = context(source, 5);
+  const auto result = build("linear", {{"epochs", int64_t{10}}})->evaluate(ctx);
+  CHECK(metric(result, "top1") >= 0.99);
+  CHECK(metric(result, "train_top1") >= 0.99);
+}
+
+TEST_CASE("the linear probe is deterministic for a fixed seed", "[evaluator_core]") {
+  at::manual_seed(17);
+  // Overlapping clusters: accuracy well below 1, so it depends on every SGD step.
+  const Data train = clusters(5, 200, 8, 1.0, 1.0);
+  const Data test = {train.x + 0.5 * at::randn(train.x.sizes()), train.y};
+  ec::LinearProbeOptions options;
+  options.epochs = 3;
+  options.seed = 9;
+  const auto a = ec::linear_probe(train.x, train.y, test.x, test.y, 5, options, at::kCPU);
+  const auto b = ec::linear_probe(train.x, train.y, test.x, test.y, 5, options, at::kCPU);
+  CHECK(a.train_top1 < 0.99);
+  CHECK(a.train_top1 == b.train_top1);
+  CHECK(a.test_top1 == b.test_top1);
+  options.seed = 10;
+  options.epochs = 1;
+  options.lr = 1.0;
+  const auto c = ec::linear_probe(train.x, train.y, test.x, test.y, 5, options, at::kCPU);
+  const auto d = ec::linear_probe(train.x, train.y, test.x, test.y, 5, options, at::kCPU);
+  CHECK(c.test_top1 == d.test_top1);
+}
+
+TEST_CASE("the collapse evaluator reports both representations and writes the spectra",
+          "[evaluator_core]") {
+  at::manual_seed(18);
+  const int64_t n = 300, d = 12;
+  FakeFeatureSource source;
+  const at::Tensor healthy = at::randn({n, d});
+  const at::Tensor labels = at::full({n}, -1, at::kLong);  // collapse needs no labels
+  source.set(Split::Train, Representation::Backbone,
+             {healthy, labels, at::stack({healthy, healthy + 0.1 * at::randn({n, d})})});
+  const at::Tensor collapsed = at::randn({1, d}).repeat({n, 1});
+  source.set(Split::Train, Representation::Embedding,
+             {collapsed, labels, at::stack({collapsed, collapsed})});
+  auto ctx = context(source, 3);
+  ctx.epoch = 7;
+  const auto run_dir = std::filesystem::temp_directory_path() / "ssl_test_collapse_evaluator";
+  std::filesystem::remove_all(run_dir);
+  ctx.run_dir = run_dir;
+
+  const auto result = build("collapse", {{"num_samples", int64_t{200}}})->evaluate(ctx);
+  CHECK(metric(result, "backbone/std_sqrt_d") > 0.8);
+  CHECK(metric(result, "backbone/rankme") > 0.8 * d);
+  CHECK(metric(result, "backbone/small_sv") == 0);
+  CHECK(metric(result, "backbone/alignment") > 0.0);
+  CHECK(metric(result, "backbone/alignment") < 0.1);
+  CHECK(metric(result, "backbone/uniformity") < -1.0);
+  CHECK(metric(result, "embedding/std") == Approx(0.0).margin(1e-9));
+  CHECK(metric(result, "embedding/small_sv") == d);
+  CHECK(metric(result, "embedding/alignment") == Approx(0.0).margin(1e-9));
+  CHECK(metric(result, "embedding/uniformity") == Approx(0.0).margin(1e-6));
+  CHECK(source.calls == 4);
+
+  for (const char* repr : {"backbone", "embedding"}) {
+    const auto path = run_dir / "spectra" / (std::string(repr) + "_epoch007.csv");
+    REQUIRE(std::filesystem::exists(path));
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    CHECK(line == "k,sigma");
+    std::vector<double> values;
+    while (std::getline(in, line)) values.push_back(std::stod(line.substr(line.find(',') + 1)));
+    REQUIRE(values.size() == static_cast<size_t>(d));
+    CHECK(std::is_sorted(values.rbegin(), values.rend()));
+  }
+  CHECK_FALSE(std::filesystem::exists(run_dir / "spectra" / "backbone_epoch007.csv.tmp"));
+  std::filesystem::remove_all(run_dir);
+}
+
+TEST_CASE("the collapse evaluator skips pairs and files when asked to", "[evaluator_core]") {
+  at::manual_seed(19);
+  FakeFeatureSource source;
+  source.set(Split::Train, Representation::Backbone,
+             {at::randn({50, 4}), at::full({50}, -1, at::kLong), {}});
+  auto ctx = context(source);
+  const auto result =
+      build("collapse", {{"pairs", false},
+                         {"representations", std::vector<std::string>{"backbone"}}})
+          ->evaluate(ctx);
+  CHECK(result.metrics.size() == 4);
+  CHECK(source.calls == 1);
+}
