@@ -189,8 +189,9 @@ int cmd_run(const CommonOptions& common, const PipelineOptions& opt, const RunOp
   TrainOptions topt;
   topt.resume = run.resume;
   topt.stop_requested = run.stop_requested;
+  topt.stop_at_step = run.stop_at_step;
   const TrainOutcome outcome = train(rt, topt);
-  return outcome == TrainOutcome::Interrupted ? 130 : kExitOk;
+  return outcome == TrainOutcome::Interrupted ? kExitInterrupted : kExitOk;
 }
 
 int cmd_eval(const CommonOptions& common, const PipelineOptions& opt, const EvalOptions& ev) {

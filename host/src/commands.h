@@ -24,6 +24,7 @@ struct RunOptions {
   std::string output;  // run folder (default runs/<name>)
   bool resume = false;
   bool overwrite = false;
+  int64_t stop_at_step = 0;
   std::atomic<bool>* stop_requested = nullptr;
 };
 int cmd_run(const CommonOptions& common, const PipelineOptions& pipeline, const RunOptions& run);

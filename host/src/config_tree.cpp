@@ -113,9 +113,17 @@ Node convert(const toml::node& n, const std::string& file, std::vector<Diagnosti
   return out;
 }
 
+// A component table that names another `type` replaces the table instead of merging into it
+// (the old component's keys mean nothing to the new one).
+bool changes_type(const Node& base, const Node& top) {
+  const Node* a = base.find("type");
+  const Node* b = top.find("type");
+  return a && b && a->type == Node::Type::Value && b->type == Node::Type::Value && !(a->value == b->value);
+}
+
 // Deep merge: tables merge key by key, everything else is replaced by `top`.
 void merge_into(Node& base, Node top) {
-  if (base.type == Node::Type::Table && top.type == Node::Type::Table) {
+  if (base.type == Node::Type::Table && top.type == Node::Type::Table && !changes_type(base, top)) {
     for (auto& [k, v] : top.table) {
       if (Node* existing = base.find(k)) merge_into(*existing, std::move(v));
       else base.table.emplace_back(k, std::move(v));

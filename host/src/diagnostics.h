@@ -11,6 +11,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitUsage = 2;       // usage or configuration error
 inline constexpr int kExitPluginLoad = 3;  // a plugin could not be loaded
 inline constexpr int kExitRuntime = 4;     // an error while running
+inline constexpr int kExitInterrupted = 130;  // SIGINT/SIGTERM: checkpoint saved, resumable
 
 struct SourcePos {
   std::string file;  // a path, or "--set" for command-line overrides

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   using namespace ssl::host;
   CLI::App app{"ssl-host: self-supervised representation learning with plugins"};
   app.require_subcommand(1);
+  app.fallthrough();  // global options (--plugin-path) may follow the verb
   CommonOptions common;
   app.add_option("--plugin-path", common.plugin_paths,
                  "extra plugin file or folder (repeatable; ':' separates several); also SSL_PLUGIN_PATH")
@@ -59,6 +60,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--output", run.output, "run folder (default: runs/<pipeline name>)");
   run_cmd->add_flag("--resume", run.resume, "continue the run in the run folder from its last checkpoint");
   run_cmd->add_flag("--overwrite", run.overwrite, "replace an existing run in the run folder");
+  run_cmd->add_option("--stop-at-step", run.stop_at_step,
+                      "checkpoint and stop after this many steps in total (continue later with --resume)")
+      ->check(CLI::PositiveNumber);
 
   EvalOptions eval;
   auto* eval_cmd = app.add_subcommand("eval", "run a pipeline's evaluators on a checkpoint");

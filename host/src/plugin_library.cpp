@@ -88,7 +88,7 @@ void add_path(const fs::path& p, bool must_exist, std::vector<fs::path>& out, st
   }
   for (const auto& f : files) {
     const fs::path c = fs::weakly_canonical(f, ec);
-    if (seen.insert(c).second) out.push_back(f);
+    if (seen.insert(c).second) out.push_back(ec ? f.lexically_normal() : c);
   }
 }
 }  // namespace

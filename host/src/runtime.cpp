@@ -78,6 +78,7 @@ Runtime build_runtime(const Pipeline& p, const Registry& registry, const fs::pat
   rt.seed = static_cast<uint64_t>(p.settings.get_int("seed"));
   rt.device = select_device(p.settings.get_string("device"));
   configure_threads(p.settings.get_int("threads"));
+  at::manual_seed(rt.seed);  // parameter initialisation is part of the seeded run
   rt.comm = sdk::make_local_comm();
 
   sdk::BuildContext ctx;

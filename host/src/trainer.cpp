@@ -122,12 +122,14 @@ TrainOutcome train(Runtime& rt, const TrainOptions& options) {
     }
     loader.start_epoch(pos.epoch, pos.step_in_epoch);
     while (pos.step < total_steps) {
-      if (options.stop_requested && options.stop_requested->load()) {
+      const bool interrupted = options.stop_requested && options.stop_requested->load();
+      const bool paused = options.stop_at_step > 0 && pos.step >= options.stop_at_step;
+      if (interrupted || paused) {
         console.finish_bar();
         save(rt, opt, pos, keep);
-        console.line(fmt::format("interrupted at epoch {} step {}: checkpoint saved; continue with --resume",
-                                 pos.epoch + 1, pos.step));
-        return TrainOutcome::Interrupted;
+        console.line(fmt::format("{} at epoch {} step {}: checkpoint saved; continue with --resume",
+                                 interrupted ? "interrupted" : "stopped as asked", pos.epoch + 1, pos.step));
+        return interrupted ? TrainOutcome::Interrupted : TrainOutcome::Paused;
       }
       std::optional<HostBatch> host_batch;
       try {

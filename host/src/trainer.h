@@ -8,11 +8,12 @@
 
 namespace ssl::host {
 
-enum class TrainOutcome { Finished, Interrupted };
+enum class TrainOutcome { Finished, Interrupted, Paused };
 
 struct TrainOptions {
   bool resume = false;
   std::atomic<bool>* stop_requested = nullptr;  // set by SIGINT/SIGTERM
+  int64_t stop_at_step = 0;  // > 0: checkpoint and stop once this many steps are done (time-sliced jobs)
 };
 
 // Trains the runtime's method; writes metrics.jsonl, checkpoints/, backbone.pt into the run dir.

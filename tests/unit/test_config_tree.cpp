@@ -89,3 +89,14 @@ TEST_CASE("--set text is typed by the declared type") {
   CHECK_FALSE(parse_raw_as("abc", ValueType::Int).has_value());
   CHECK(std::get<bool>(*parse_raw_as("false", ValueType::Bool)) == false);
 }
+
+TEST_CASE("an included component table is replaced, not merged, when the type changes") {
+  const fs::path d = temp_dir("retype");
+  write(d / "base.toml", "[backbone]\ntype = \"tiny_cnn\"\nwidth = 16\n");
+  write(d / "p.toml", "include = [\"base.toml\"]\n[backbone]\ntype = \"resnet18\"\nstem = \"cifar\"\n");
+  Node root = load_document(d / "p.toml");
+  const Node* b = root.find("backbone");
+  CHECK(std::get<std::string>(b->find("type")->value) == "resnet18");
+  CHECK(b->find("width") == nullptr);
+  CHECK(b->find("stem") != nullptr);
+}

@@ -1,0 +1,114 @@
+// Short real pipelines end to end: the run folder, resume, interruption, bad losses, exported weights.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <thread>
+
+#include "run_host.h"
+
+using namespace ssl::test;
+namespace fs = std::filesystem;
+
+namespace {
+std::string smoke() { return shell_quote(source_dir() + "/pipelines/smoke.toml"); }
+
+std::vector<nlohmann::json> metrics(const fs::path& run) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(run / "metrics.jsonl");
+  std::string line;
+  while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+std::map<int64_t, double> losses(const fs::path& run) {
+  std::map<int64_t, double> out;
+  for (const auto& m : metrics(run))
+    if (m.contains("loss")) out[m["step"].get<int64_t>()] = m["loss"].get<double>();
+  return out;
+}
+
+CommandResult run_smoke(const fs::path& out, const std::string& extra = "") {
+  return run_host("run " + smoke() + " --output " + shell_quote(out.string()) +
+                  " --set trainer.log_every=1 --set data.workers=2 " + extra);
+}
+}  // namespace
+
+TEST_CASE("the smoke pipeline trains and writes its run folder") {
+  const fs::path d = scratch_dir("smoke");
+  auto r = run_smoke(d / "run");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  for (const char* f : {"pipeline.resolved.toml", "metrics.jsonl", "backbone.pt"}) CHECK(fs::exists(d / "run" / f));
+  CHECK(fs::exists(d / "run" / "checkpoints"));
+  const auto m = metrics(d / "run");
+  REQUIRE(m.size() == 16);
+  for (const auto& line : m) {
+    for (const char* key : {"step", "epoch", "loss", "lr", "img_per_s"}) CHECK(line.contains(key));
+    CHECK(std::isfinite(line["loss"].get<double>()));
+  }
+  CHECK(m.back()["step"] == 16);
+  // The resolved pipeline runs again as it is.
+  auto again = run_host("validate " + shell_quote((d / "run" / "pipeline.resolved.toml").string()));
+  CHECK(again.code == 0);
+  // An existing run is never silently replaced.
+  auto refused = run_smoke(d / "run");
+  CHECK(refused.code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("already holds a run") && Catch::Contains("--resume"));
+}
+
+TEST_CASE("a resumed run produces the same losses as an uninterrupted one") {
+  const fs::path d = scratch_dir("resume");
+  REQUIRE(run_smoke(d / "full").code == 0);
+  auto first = run_smoke(d / "split", "--stop-at-step 5");
+  REQUIRE(first.code == 0);
+  CHECK_THAT(first.out, Catch::Contains("stopped as asked at epoch 1 step 5"));
+  CHECK(losses(d / "split").size() == 5);
+  auto second = run_smoke(d / "split", "--resume");
+  INFO(second.err);
+  REQUIRE(second.code == 0);
+  const auto a = losses(d / "full"), b = losses(d / "split");
+  REQUIRE(a.size() == 16);
+  REQUIRE(b.size() == 16);
+  for (const auto& [step, loss] : a) CHECK(b.at(step) == Approx(loss).epsilon(1e-5));
+}
+
+TEST_CASE("SIGINT saves a checkpoint and exits cleanly; --resume finishes the run") {
+  const fs::path d = scratch_dir("sigint");
+  const std::string cmd = shell_quote(host_binary()) + " run " + smoke() + " --output " + shell_quote((d / "run").string()) +
+                          " --set trainer.epochs=200 --set trainer.log_every=1 --set trainer.progress=plain";
+  // Interrupt once the first step is logged.
+  auto r = run_command("(" + cmd + " & pid=$!; for i in $(seq 600); do grep -q step " + shell_quote((d / "run/metrics.jsonl").string()) +
+                       " 2>/dev/null && break; sleep 0.1; done; kill -INT $pid; wait $pid)");
+  CHECK(r.code == 130);
+  CHECK_THAT(r.out, Catch::Contains("interrupted at epoch") && Catch::Contains("--resume"));
+  bool has_checkpoint = false;
+  for (const auto& e : fs::directory_iterator(d / "run" / "checkpoints")) has_checkpoint |= e.path().extension() == ".ckpt";
+  CHECK(has_checkpoint);
+  auto resumed = run_host("run " + smoke() + " --output " + shell_quote((d / "run").string()) +
+                          " --resume --set trainer.epochs=200 --stop-at-step 3");
+  CHECK(resumed.code == 0);
+}
+
+TEST_CASE("a non-finite loss stops the run naming epoch and step, keeping the last checkpoint") {
+  const fs::path d = scratch_dir("nan");
+  auto r = run_smoke(d / "run", "--set optimizer.lr=1e30 --set trainer.epochs=3");
+  CHECK(r.code == 4);
+  CHECK_THAT(r.err, Catch::Contains("[method simclr | epoch") && Catch::Contains("the loss is") &&
+                        Catch::Contains("training stopped"));
+}
+
+TEST_CASE("backbone.pt loads in PyTorch as a dict of tensors") {
+  if (!fs::exists("/usr/bin/python3")) return;
+  const fs::path d = scratch_dir("export");
+  REQUIRE(run_smoke(d / "run", "--stop-at-step 2").code == 0);
+  // --stop-at-step does not export; finish the run so backbone.pt exists.
+  REQUIRE(run_smoke(d / "run", "--resume").code == 0);
+  const std::string script =
+      "import torch,sys; sd=torch.load(sys.argv[1]); assert isinstance(sd, dict); "
+      "assert all(isinstance(v, torch.Tensor) for v in sd.values()); print(len(sd), sorted(sd)[0])";
+  auto py = run_command("/usr/bin/python3 -c " + shell_quote(script) + " " + shell_quote((d / "run" / "backbone.pt").string()));
+  INFO(py.err);
+  CHECK(py.code == 0);
+  CHECK_THAT(py.out, Catch::Contains("features.0.weight"));  // tiny_cnn names
+}
