@@ -73,7 +73,7 @@ TEST_CASE("a resumed run produces the same losses as an uninterrupted one") {
   for (const auto& [step, loss] : a) CHECK(b.at(step) == Approx(loss).epsilon(1e-5));
 }
 
-TEST_CASE("SIGINT saves a checkpoint and exits cleanly; --resume finishes the run") {
+TEST_CASE("SIGINT saves a checkpoint and exits cleanly and --resume finishes the run") {
   const fs::path d = scratch_dir("sigint");
   const std::string cmd = shell_quote(host_binary()) + " run " + smoke() + " --output " + shell_quote((d / "run").string()) +
                           " --set trainer.epochs=200 --set trainer.log_every=1 --set trainer.progress=plain";

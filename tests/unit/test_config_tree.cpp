@@ -66,7 +66,7 @@ TEST_CASE("include cycles and missing includes are reported at the include line"
   CHECK_THROWS_WITH(load_document(d / "nope.toml"), Catch::Contains("pipeline file not found"));
 }
 
-TEST_CASE("--set creates tables, indexes arrays of tables and keeps the raw text") {
+TEST_CASE("overrides create tables, index arrays of tables and keep the raw text") {
   const fs::path d = temp_dir("set");
   write(d / "p.toml", "[[views]]\ncount = 2\n[[views]]\ncount = 6\n");
   Node root = load_document(d / "p.toml");
@@ -80,7 +80,7 @@ TEST_CASE("--set creates tables, indexes arrays of tables and keeps the raw text
   CHECK_THROWS_WITH(apply_override(root, "novalue"), Catch::Contains("expected KEY=VALUE"));
 }
 
-TEST_CASE("--set text is typed by the declared type") {
+TEST_CASE("override text is typed by the declared type") {
   using ssl::sdk::Value;
   using ssl::sdk::ValueType;
   CHECK(std::get<std::string>(*parse_raw_as("123", ValueType::String)) == "123");

@@ -78,7 +78,7 @@ TEST_CASE("shards of two ranks are disjoint and cover the epoch") {
   CHECK(seen.size() == 16);
 }
 
-TEST_CASE("drop_last off keeps the short final batch; resume skips batches") {
+TEST_CASE("drop_last off keeps the short final batch and resume skips batches") {
   LoaderOptions o;
   o.batch_size = 5;
   o.drop_last = false;

@@ -117,7 +117,7 @@ TEST_CASE("missing sections and unknown top-level keys are errors") {
   CHECK_THAT(errors[3].message, Catch::Contains("missing [method]"));
 }
 
-TEST_CASE("--set values are typed by the schema and checked like file values") {
+TEST_CASE("overrides are typed by the schema and checked like file values") {
   Pipeline p = resolve(kGood, {"method.temperature=2", "data.train.split=test", "backbone.width=4"});
   CHECK(p.method.config.get_float("temperature") == 2.0);
   CHECK(p.train_data.config.get_string("split") == "test");
