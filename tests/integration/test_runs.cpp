@@ -112,3 +112,46 @@ TEST_CASE("backbone.pt loads in PyTorch as a dict of tensors") {
   CHECK(py.code == 0);
   CHECK_THAT(py.out, Catch::Contains("features.0.weight"));  // tiny_cnn names
 }
+
+TEST_CASE("a resnet18 backbone.pt loads into torchvision's resnet18 with only the classifier missing") {
+  if (!fs::exists("/usr/bin/python3")) return;
+  const fs::path d = scratch_dir("torchvision");
+  auto r = run_host("run " + smoke() + " --output " + shell_quote((d / "run").string()) +
+                    " --set backbone.type=resnet18 --set backbone.width=64 --set backbone.stem=imagenet --set trainer.max_steps=1 "
+                    "--set data.batch_size=8 --set data.train.num_samples=16");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const std::string script =
+      "import sys, torch, torchvision\n"
+      "m = torchvision.models.resnet18()\n"
+      "res = m.load_state_dict(torch.load(sys.argv[1]), strict=False)\n"
+      "assert sorted(res.missing_keys) == ['fc.bias', 'fc.weight'], res\n"
+      "assert not res.unexpected_keys, res\n"
+      "m.eval(); y = m(torch.randn(2, 3, 32, 32)); assert torch.isfinite(y).all()\n"
+      "print('loaded', len(m.state_dict()))\n";
+  auto py = run_command("/usr/bin/python3 -c " + shell_quote(script) + " " + shell_quote((d / "run" / "backbone.pt").string()));
+  INFO(py.out + py.err);
+  CHECK(py.code == 0);
+  CHECK_THAT(py.out, Catch::Contains("loaded"));
+}
+
+TEST_CASE("ssl-host eval runs the evaluators on a checkpoint") {
+  const fs::path d = scratch_dir("eval");
+  std::ofstream(d / "p.toml") << "include = [\"" << source_dir() << "/pipelines/smoke.toml\"]\n"
+                              << "[data.test]\ntype = \"synthetic\"\nnum_samples = 64\nimage_size = 32\nseed = 1\n"
+                              << "[[evaluators]]\ntype = \"knn\"\nk = 5\n";
+  auto r = run_host("run " + shell_quote((d / "p.toml").string()) + " --output " + shell_quote((d / "run").string()) +
+                    " --set trainer.max_steps=2");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("knn/top1"));
+  fs::path ckpt;
+  for (const auto& e : fs::directory_iterator(d / "run" / "checkpoints")) ckpt = e.path();
+  auto ev = run_host("eval " + shell_quote((d / "p.toml").string()) + " --checkpoint " + shell_quote(ckpt.string()));
+  INFO(ev.err);
+  CHECK(ev.code == 0);
+  CHECK_THAT(ev.out, Catch::Contains("knn/top1"));
+  CHECK_THAT(slurp(d / "run" / "eval_metrics.jsonl"), Catch::Contains("\"knn/top1\""));
+  auto missing = run_host("eval " + shell_quote((d / "p.toml").string()) + " --checkpoint /nonexistent.ckpt");
+  CHECK(missing.code == 2);
+}
