@@ -78,4 +78,22 @@ int64_t infer_num_classes(const sdk::FeatureSource& source, const at::Tensor& tr
   return std::max(source.num_classes(sdk::Split::Train), seen);
 }
 
+TrainTestFeatures labelled_train_test(sdk::EvalContext& ctx, int64_t max_train, int64_t max_test,
+                                      const std::string& evaluator) {
+  sdk::FeatureRequest request;
+  request.representation = sdk::Representation::Backbone;
+  request.seed = ctx.seed;
+  request.split = sdk::Split::Train;
+  request.max_samples = max_train;
+  TrainTestFeatures out;
+  out.train = keep_labelled(extract_split(ctx, request, evaluator), sdk::Split::Train, evaluator);
+  request.split = sdk::Split::Test;
+  request.max_samples = max_test;
+  out.test = keep_labelled(extract_split(ctx, request, evaluator), sdk::Split::Test, evaluator);
+  SSL_CHECK(out.train.values.size(1) == out.test.values.size(1), evaluator, ": train features have ",
+            out.train.values.size(1), " dimensions but test features have ", out.test.values.size(1));
+  out.num_classes = infer_num_classes(*ctx.features, out.train.labels, out.test.labels);
+  return out;
+}
+
 }  // namespace ssl::plugins::evaluator_core

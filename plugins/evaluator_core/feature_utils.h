@@ -31,4 +31,14 @@ LabelledFeatures keep_labelled(const sdk::Features& features, sdk::Split split,
 int64_t infer_num_classes(const sdk::FeatureSource& source, const at::Tensor& train_labels,
                           const at::Tensor& test_labels);
 
+// The labelled backbone features of the train and test splits (each a seeded subset of at
+// most max_train / max_test samples, 0 = all) and the class count: what kNN and the linear
+// probe both start from.
+struct TrainTestFeatures {
+  LabelledFeatures train, test;
+  int64_t num_classes = 0;
+};
+TrainTestFeatures labelled_train_test(sdk::EvalContext& ctx, int64_t max_train, int64_t max_test,
+                                      const std::string& evaluator);
+
 }  // namespace ssl::plugins::evaluator_core

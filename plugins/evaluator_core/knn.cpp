@@ -93,20 +93,10 @@ KnnEvaluator::KnnEvaluator(KnnOptions options, int64_t max_train, int64_t max_te
     : options_(options), max_train_(max_train), max_test_(max_test) {}
 
 sdk::EvalResult KnnEvaluator::evaluate(sdk::EvalContext& ctx) {
-  sdk::FeatureRequest request;
-  request.representation = sdk::Representation::Backbone;
-  request.seed = ctx.seed;
-  request.split = sdk::Split::Train;
-  request.max_samples = max_train_;
-  const LabelledFeatures train =
-      keep_labelled(extract_split(ctx, request, "knn"), sdk::Split::Train, "knn");
-  request.split = sdk::Split::Test;
-  request.max_samples = max_test_;
-  const LabelledFeatures test =
-      keep_labelled(extract_split(ctx, request, "knn"), sdk::Split::Test, "knn");
-  SSL_CHECK(train.values.size(1) == test.values.size(1), "knn: train features have ",
-            train.values.size(1), " dimensions but test features have ", test.values.size(1));
-  const int64_t num_classes = infer_num_classes(*ctx.features, train.labels, test.labels);
+  const TrainTestFeatures data = labelled_train_test(ctx, max_train_, max_test_, "knn");
+  const LabelledFeatures& train = data.train;
+  const LabelledFeatures& test = data.test;
+  const int64_t num_classes = data.num_classes;
   const KnnAccuracy acc =
       knn_accuracy(train.values.to(ctx.device), train.labels.to(ctx.device), test.values,
                    test.labels, num_classes, options_);

@@ -117,18 +117,10 @@ LinearEvaluator::LinearEvaluator(LinearProbeOptions options, int64_t max_train, 
     : options_(options), max_train_(max_train), max_test_(max_test) {}
 
 sdk::EvalResult LinearEvaluator::evaluate(sdk::EvalContext& ctx) {
-  sdk::FeatureRequest request;
-  request.representation = sdk::Representation::Backbone;
-  request.seed = ctx.seed;
-  request.split = sdk::Split::Train;
-  request.max_samples = max_train_;
-  const LabelledFeatures train =
-      keep_labelled(extract_split(ctx, request, "linear"), sdk::Split::Train, "linear");
-  request.split = sdk::Split::Test;
-  request.max_samples = max_test_;
-  const LabelledFeatures test =
-      keep_labelled(extract_split(ctx, request, "linear"), sdk::Split::Test, "linear");
-  const int64_t num_classes = infer_num_classes(*ctx.features, train.labels, test.labels);
+  const TrainTestFeatures data = labelled_train_test(ctx, max_train_, max_test_, "linear");
+  const LabelledFeatures& train = data.train;
+  const LabelledFeatures& test = data.test;
+  const int64_t num_classes = data.num_classes;
   LinearProbeOptions options = options_;
   options.seed = ctx.seed;
   const LinearProbeResult r = linear_probe(train.values, train.labels, test.values, test.labels,
