@@ -4,6 +4,8 @@
 #include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 
+#include <opencv2/core/utility.hpp>
+
 #include <thread>
 
 #include "diagnostics.h"
@@ -40,6 +42,9 @@ c10::Device select_device(const std::string& requested) {
 void configure_threads(int64_t threads) {
   const auto n = threads > 0 ? threads : static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(static_cast<int>(n));
+  // Loader threads are the parallelism of the data path; OpenCV's own thread pool inside
+  // them would only oversubscribe the cores.
+  cv::setNumThreads(1);
 }
 
 namespace {
