@@ -22,12 +22,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from idx_data import load_split  # noqa: E402
 
 
-def simclr_transform():
-    """SimCLR (Chen et al. 2020) for 28 px Fashion-MNIST, as in simclr_small.toml."""
+def simclr_transform(saturation=0.2):
+    """SimCLR (Chen et al. 2020) for 28 px Fashion-MNIST, as in simclr_small.toml.
+
+    On mode "L" images torchvision still runs the saturation step (an identity blend);
+    the C++ op skips it on 1-channel images. saturation=0 removes that step (sensitivity).
+    """
     return transforms.Compose([
         transforms.RandomResizedCrop(28, scale=(0.2, 1.0), interpolation=InterpolationMode.BICUBIC),
         transforms.RandomHorizontalFlip(),
-        transforms.RandomApply([transforms.ColorJitter(0.4, 0.4, 0.2, 0.1)], p=0.8),
+        transforms.RandomApply([transforms.ColorJitter(0.4, 0.4, saturation, 0.1)], p=0.8),
         transforms.RandomGrayscale(p=0.2),
         transforms.ToTensor(),
         transforms.Normalize((0.2860,), (0.3530,)),
@@ -39,12 +43,13 @@ def main():
     ap.add_argument("--root", default="/usr/share/datasets/fashion-mnist")
     ap.add_argument("--images", type=int, default=10000)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--saturation", type=float, default=0.2)
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
     images, _ = load_split(args.root, "train")
     pil = [Image.fromarray(a, mode="L") for a in images[: args.images]]
-    t = simclr_transform()
+    t = simclr_transform(args.saturation)
     out = torch.empty(len(pil), 1, 28, 28)
 
     def one_pass():
