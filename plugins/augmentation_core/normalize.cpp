@@ -29,6 +29,11 @@ cv::Mat Normalize::apply(const cv::Mat& image, sdk::Rng&) const {
     for (int r = 0; r < image.rows; ++r) {
       const T* src = image.ptr<T>(r);
       float* dst = out.ptr<float>(r);
+      if (channels == 1) {  // the common grey case as a loop the compiler vectorises
+        const float g = gain[0], o = offset[0];
+        for (int x = 0; x < image.cols; ++x) dst[x] = static_cast<float>(src[x]) * g + o;
+        continue;
+      }
       for (int x = 0; x < image.cols; ++x, src += channels, dst += channels)
         for (int c = 0; c < channels; ++c)
           dst[c] = static_cast<float>(src[c]) * gain[static_cast<size_t>(c)] + offset[static_cast<size_t>(c)];
