@@ -53,7 +53,7 @@ ResNet::ResNet(const ResNetSpec& spec) : spec_(spec) {
             spec.width, " and ", spec.in_channels);
   const int64_t kernel = spec.cifar_stem ? 3 : 7;
   conv1_ = register_module("conv1", make_conv(spec.in_channels, spec.width, kernel,
-                                              spec.cifar_stem ? 1 : 2, spec.cifar_stem ? 1 : 3));
+                                              spec.cifar_stem ? spec.stem_stride : 2, spec.cifar_stem ? 1 : 3));
   bn1_ = register_module("bn1", torch::nn::BatchNorm2d(spec.width));
   int64_t in_planes = spec.width;
   for (size_t i = 0; i < spec.blocks.size(); ++i) {
@@ -101,6 +101,8 @@ sdk::Schema resnet_small_schema() {
       .size(1, 4)
       .min(1);
   s.add_int("in_channels", 0, "input channels; 0 = those of the training images").min(0);
+  s.add_int("stem_stride", 1, "stride of the 3x3 stem conv: 2 halves the resolution, about 4x less compute")
+      .range(1, 2);
   return s;
 }
 
@@ -123,6 +125,7 @@ std::shared_ptr<sdk::Backbone> make_resnet_small(const sdk::Config& cfg,
   spec.blocks = cfg.get_int_list("blocks");
   spec.width = cfg.get_int("width");
   spec.cifar_stem = true;
+  spec.stem_stride = cfg.get_int("stem_stride");
   spec.in_channels = resolve_in_channels(cfg, ctx);
   auto net = std::make_shared<ResNet>(spec);
   net->to(ctx.device);

@@ -29,6 +29,7 @@ struct ResNetSpec {
   std::vector<int64_t> blocks{2, 2, 2, 2};  // blocks per stage, 1..4 stages
   int64_t width = 64;                    // channels of the first stage; stage i has width * 2^i
   bool cifar_stem = true;                // 3x3 stride 1, no max-pool | 7x7 stride 2 + max-pool
+  int64_t stem_stride = 1;  // CIFAR stem only: 2 halves the resolution (4x fewer FLOPs)
   int64_t in_channels = 3;
   bool zero_init_residual = false;       // last BN of each block starts at 0 (Goyal et al. 2017)
 };

@@ -86,6 +86,7 @@ TEST_CASE("resnet_small and tiny_cnn map 1- and 3-channel 28 and 32 px images to
   torch::manual_seed(22);
   check_shapes("resnet_small", {}, 256);
   check_shapes("resnet_small", {{"width", int64_t{8}}, {"blocks", std::vector<int64_t>{1, 2}}}, 16);
+  check_shapes("resnet_small", {{"stem_stride", int64_t{2}}}, 256);
   check_shapes("tiny_cnn", {}, 256);
   check_shapes("tiny_cnn", {{"width", int64_t{4}}}, 32);
 }
@@ -136,4 +137,19 @@ TEST_CASE("backbones accept channels-last input and give the same features") {
     const at::Tensor b = net->forward(x.contiguous(at::MemoryFormat::ChannelsLast));
     CHECK(at::allclose(a, b, 1e-4, 1e-5));
   }
+}
+
+TEST_CASE("a stride-2 stem halves the resolution the first stage sees") {
+  torch::manual_seed(24);
+  ModelsRegistry registry;
+  auto full = registry.backbone("resnet_small", {}, context(1));
+  auto half = registry.backbone("resnet_small", {{"stem_stride", int64_t{2}}}, context(1));
+  const at::Tensor x = at::randn({1, 1, 28, 28});
+  auto stem_out = [&](const std::shared_ptr<ssl::sdk::Backbone>& net) {
+    for (const auto& m : net->named_children())
+      if (m.key() == "conv1") return m.value()->as<torch::nn::Conv2d>()->forward(x);
+    return at::Tensor();
+  };
+  CHECK(stem_out(full).size(2) == 28);
+  CHECK(stem_out(half).size(2) == 14);
 }
