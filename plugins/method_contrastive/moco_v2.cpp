@@ -43,15 +43,17 @@ sdk::StepOutput MoCoV2::training_step(const sdk::Batch& batch, const sdk::StepIn
   const at::Tensor q = projector_->forward(backbone_->forward(batch.views[0]));  // [N, D]
   const at::Tensor k = keys(batch.views[1]);                                     // [N, D]
   const at::Tensor k_norm = k / k.norm(2, {1}, true).clamp_min(1e-12);
+  // A snapshot: the enqueue below writes the buffer in place, and backward needs the negatives.
+  const at::Tensor negatives = queue_->keys().clone();
   sdk::StepOutput out;
-  out.loss = nn::info_nce_with_queue(q, k_norm, queue_->keys(), temperature_);
+  out.loss = nn::info_nce_with_queue(q, k_norm, negatives, temperature_);
   {
     torch::NoGradGuard no_grad;
     const at::Tensor q_norm = q.detach() / q.detach().norm(2, {1}, true).clamp_min(1e-12);
     out.metrics = {{"loss", out.loss.detach()},
                    {"momentum_tau", at::scalar_tensor(target_->tau(info.progress()))},
                    {"pos_sim", (q_norm * k_norm).sum(1).mean()},
-                   {"neg_sim", at::matmul(q_norm, queue_->keys().t()).mean()}};
+                   {"neg_sim", at::matmul(q_norm, negatives.t()).mean()}};
   }
   // After the loss (the queue read above holds only earlier steps' keys).
   queue_->enqueue(comm_->all_gather(k_norm));
