@@ -42,18 +42,17 @@ sdk::StepOutput MoCoV2::training_step(const sdk::Batch& batch, const sdk::StepIn
   SSL_CHECK(batch.views.size() >= 2, "moco_v2: expected 2 views, got ", batch.views.size());
   const at::Tensor q = projector_->forward(backbone_->forward(batch.views[0]));  // [N, D]
   const at::Tensor k = keys(batch.views[1]);                                     // [N, D]
-  const at::Tensor k_norm = k / k.norm(2, {1}, true).clamp_min(1e-12);
+  const at::Tensor k_norm = nn::l2_normalize(k);
   // A snapshot: the enqueue below writes the buffer in place, and backward needs the negatives.
   const at::Tensor negatives = queue_->keys().clone();
   sdk::StepOutput out;
   out.loss = nn::info_nce_with_queue(q, k_norm, negatives, temperature_);
   {
     torch::NoGradGuard no_grad;
-    const at::Tensor q_norm = q.detach() / q.detach().norm(2, {1}, true).clamp_min(1e-12);
     out.metrics = {{"loss", out.loss.detach()},
                    {"momentum_tau", at::scalar_tensor(target_->tau(info.progress()))},
-                   {"pos_sim", (q_norm * k_norm).sum(1).mean()},
-                   {"neg_sim", at::matmul(q_norm, negatives.t()).mean()}};
+                   {"pos_sim", nn::mean_cosine(q, k_norm)},
+                   {"neg_sim", at::matmul(nn::l2_normalize(q.detach()), negatives.t()).mean()}};
   }
   // After the loss (the queue read above holds only earlier steps' keys).
   queue_->enqueue(comm_->all_gather(k_norm));

@@ -1,7 +1,6 @@
 #include "moco_v3.h"
 
 #include <ATen/ATen.h>
-#include <torch/csrc/autograd/grad_mode.h>
 
 #include "ssl/nn/losses.h"
 #include "ssl/nn/method_support.h"
@@ -31,15 +30,9 @@ sdk::StepOutput MoCoV3::training_step(const sdk::Batch& batch, const sdk::StepIn
   sdk::StepOutput out;
   out.loss = scale * (nn::info_nce(q1, k2, temperature_, *comm_) +
                       nn::info_nce(q2, k1, temperature_, *comm_));
-  torch::NoGradGuard no_grad;
-  auto cos = [](const at::Tensor& a, const at::Tensor& b) {
-    return (a / a.norm(2, {1}, true).clamp_min(1e-12) * b / b.norm(2, {1}, true).clamp_min(1e-12))
-        .sum(1)
-        .mean();
-  };
   out.metrics = {{"loss", out.loss.detach()},
                  {"momentum_tau", at::scalar_tensor(target_->tau(info.progress()))},
-                 {"pos_sim", 0.5 * (cos(q1.detach(), k2) + cos(q2.detach(), k1))}};
+                 {"pos_sim", 0.5 * (nn::mean_cosine(q1, k2) + nn::mean_cosine(q2, k1))}};
   return out;
 }
 

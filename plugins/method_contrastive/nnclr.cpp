@@ -9,12 +9,6 @@
 
 namespace ssl::plugins::method_contrastive {
 
-namespace {
-at::Tensor normalize_rows(const at::Tensor& x) {
-  return x / x.norm(2, {1}, true).clamp_min(1e-12);
-}
-}  // namespace
-
 NNCLR::NNCLR(const sdk::Config& cfg, const sdk::BuildContext& ctx)
     : temperature_(cfg.get_float("temperature")) {
   backbone_ = register_module("backbone", nn::build_backbone(ctx, "nnclr"));
@@ -28,7 +22,7 @@ NNCLR::NNCLR(const sdk::Config& cfg, const sdk::BuildContext& ctx)
 
 at::Tensor NNCLR::nearest_neighbours(const at::Tensor& z) const {
   torch::NoGradGuard no_grad;
-  const at::Tensor zn = normalize_rows(z.detach());
+  const at::Tensor zn = nn::l2_normalize(z.detach());
   const int64_t filled = queue_->filled();
   if (filled == 0) return zn;
   const at::Tensor support = queue_->keys().narrow(0, 0, filled);  // rows [0, filled) are real
@@ -49,8 +43,8 @@ sdk::StepOutput NNCLR::training_step(const sdk::Batch& batch, const sdk::StepInf
   out.loss = 0.5 * (nn::info_nce(nn1, p2, temperature_, *comm_, nn::KeyGather::WithGrad) +
                     nn::info_nce(nn2, p1, temperature_, *comm_, nn::KeyGather::WithGrad));
   torch::NoGradGuard no_grad;
-  const at::Tensor z1n = normalize_rows(z1.detach());
-  out.metrics = {{"loss", out.loss.detach()}, {"nn_sim", (z1n * nn1).sum(1).mean()}};
+  const at::Tensor z1n = nn::l2_normalize(z1.detach());
+  out.metrics = {{"loss", out.loss.detach()}, {"nn_sim", nn::mean_cosine(z1n, nn1)}};
   queue_->enqueue(comm_->all_gather(z1n));  // after the loss
   return out;
 }

@@ -13,11 +13,6 @@ namespace ssl::nn {
 
 namespace {
 
-at::Tensor l2_normalize(const at::Tensor& x) {
-  // Same as F.normalize(x, dim=1, eps=1e-12); no view or contiguity assumptions.
-  return x / x.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);
-}
-
 void check_pair(const char* what, const at::Tensor& a, const at::Tensor& b) {
   SSL_CHECK(a.dim() == 2 && b.dim() == 2 && a.sizes() == b.sizes(), what,
             ": expected two [N, D] tensors of the same shape, got ", a.sizes(), " and ",
@@ -176,6 +171,17 @@ VICRegTerms vicreg_loss(const at::Tensor& z1, const at::Tensor& z2, double sim_w
   t.covariance = vicreg_covariance(g1) + vicreg_covariance(g2);
   t.loss = sim_weight * t.invariance + var_weight * t.variance + cov_weight * t.covariance;
   return t;
+}
+
+at::Tensor l2_normalize(const at::Tensor& x) {
+  // Same as F.normalize(x, dim=1, eps=1e-12); no view or contiguity assumptions.
+  return x / x.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);
+}
+
+at::Tensor mean_cosine(const at::Tensor& a, const at::Tensor& b) {
+  check_pair("mean_cosine", a, b);
+  torch::NoGradGuard no_grad;
+  return (l2_normalize(a.detach()) * l2_normalize(b.detach())).sum(1).mean();
 }
 
 at::Tensor normalized_std(const at::Tensor& z) {

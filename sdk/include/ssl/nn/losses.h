@@ -96,7 +96,14 @@ struct VICRegTerms {
 SSL_SDK_API VICRegTerms vicreg_loss(const at::Tensor& z1, const at::Tensor& z2, double sim_weight,
                                     double var_weight, double cov_weight, sdk::Comm& comm);
 
-// ---- Diagnostics ----
+// ---- Helpers and diagnostics ----
+
+// Rows scaled to unit L2 norm (F.normalize(x, dim=1), eps 1e-12); x: [N, D] -> [N, D].
+SSL_SDK_API at::Tensor l2_normalize(const at::Tensor& x);
+
+// Mean cosine similarity of paired rows, mean_i cos(a_i, b_i); a, b: [N, D] -> detached scalar
+// (positive-pair similarity logged by MoCo, NNCLR, ...).
+SSL_SDK_API at::Tensor mean_cosine(const at::Tensor& a, const at::Tensor& b);
 
 // Collapse indicator of SimSiam (Chen & He 2021, Fig. 2): the standard deviation along the
 // batch of the L2-normalised embeddings, averaged over dimensions; z: [N, D] -> detached scalar.
