@@ -3,37 +3,7 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
-#include "ssl/sdk/error.h"
-
 namespace ssl::plugins::method_contrastive {
-
-void add_projector_keys(sdk::Schema& s, const ProjectorDefaults& d) {
-  s.add_int("proj_hidden_dim", d.hidden_dim, "hidden width of the projector MLP").min(1);
-  s.add_int("proj_dim", d.out_dim, "output width of the projector (the embedding the loss sees)")
-      .min(1);
-  s.add_int("proj_layers", d.layers, "Linear layers in the projector (1 = linear map)").range(1, 8);
-  s.add_bool("proj_batch_norm", d.batch_norm, "BatchNorm after each hidden Linear of the projector");
-}
-
-nn::MLPHead make_projector(const sdk::Config& cfg, int64_t in_dim) {
-  return nn::MLPHead(nn::MLPHeadOptions(in_dim, cfg.get_int("proj_hidden_dim"),
-                                        cfg.get_int("proj_dim"))
-                         .num_layers(cfg.get_int("proj_layers"))
-                         .batch_norm(cfg.get_bool("proj_batch_norm")));
-}
-
-std::shared_ptr<sdk::Backbone> build_backbone(const sdk::BuildContext& ctx,
-                                              const std::string& method) {
-  SSL_CHECK(static_cast<bool>(ctx.make_backbone), "method ", method,
-            ": BuildContext::make_backbone is empty (no [backbone] table was resolved)");
-  auto backbone = ctx.make_backbone();
-  SSL_CHECK(backbone != nullptr, "method ", method, ": make_backbone() returned null");
-  return backbone;
-}
-
-std::shared_ptr<sdk::Comm> resolve_comm(const sdk::BuildContext& ctx) {
-  return ctx.comm ? ctx.comm : sdk::make_local_comm();
-}
 
 PairSimilarity pair_similarity(const at::Tensor& z1, const at::Tensor& z2) {
   torch::NoGradGuard no_grad;

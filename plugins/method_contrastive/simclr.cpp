@@ -4,15 +4,16 @@
 
 #include "common.h"
 #include "ssl/nn/losses.h"
+#include "ssl/nn/method_support.h"
 #include "ssl/sdk/error.h"
 
 namespace ssl::plugins::method_contrastive {
 
 SimCLR::SimCLR(const sdk::Config& cfg, const sdk::BuildContext& ctx)
     : temperature_(cfg.get_float("temperature")) {
-  backbone_ = register_module("backbone", build_backbone(ctx, "simclr"));
-  projector_ = register_module("projector", make_projector(cfg, backbone_->num_features()));
-  comm_ = resolve_comm(ctx);
+  backbone_ = register_module("backbone", nn::build_backbone(ctx, "simclr"));
+  projector_ = register_module("projector", nn::make_head(cfg, "proj", backbone_->num_features()));
+  comm_ = nn::resolve_comm(ctx);
   to(ctx.device);
 }
 
@@ -35,7 +36,7 @@ at::Tensor SimCLR::embed(const at::Tensor& images) {
 sdk::Schema simclr_schema() {
   sdk::Schema s;
   // solo-learn CIFAR: L(512 -> 2048)-ReLU-L(-> 256), no BN (METHODS.md).
-  add_projector_keys(s, ProjectorDefaults{2048, 256, 2, false});
+  nn::add_head_keys(s, "proj", "projector", nn::HeadDefaults{2048, 256, 2, false, false});
   s.add_float("temperature", 0.2, "NT-Xent temperature tau (solo-learn CIFAR: 0.2; Chen et al. 2020: 0.5 at 224 px)")
       .greater_than(0);
   return s;

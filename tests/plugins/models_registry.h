@@ -1,5 +1,6 @@
 #pragma once
-// Test helper: the components of backbone_resnet, backbone_simple and method_contrastive,
+// Test helper: the components of backbone_resnet, backbone_simple, method_contrastive and
+// method_noncontrastive,
 // reached through their static twins' register_components(), built from schema defaults
 // plus the given overrides.
 #include <map>
@@ -17,6 +18,7 @@
 SSL_PLUGIN_DECLARE_STATIC(backbone_resnet);
 SSL_PLUGIN_DECLARE_STATIC(backbone_simple);
 SSL_PLUGIN_DECLARE_STATIC(method_contrastive);
+SSL_PLUGIN_DECLARE_STATIC(method_noncontrastive);
 
 namespace models_test {
 
@@ -28,6 +30,7 @@ class ModelsRegistry final : public ssl::sdk::Registrar {
     ssl_static_plugin_info_backbone_resnet()->register_components(*this);
     ssl_static_plugin_info_backbone_simple()->register_components(*this);
     ssl_static_plugin_info_method_contrastive()->register_components(*this);
+    ssl_static_plugin_info_method_noncontrastive()->register_components(*this);
   }
   void add(ssl::sdk::ComponentSpec spec) override { specs_.push_back(std::move(spec)); }
 

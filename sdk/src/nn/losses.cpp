@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include <torch/csrc/autograd/grad_mode.h>
+
 #include <limits>
 
 #include "ssl/sdk/comm.h"
@@ -10,11 +12,6 @@
 namespace ssl::nn {
 
 namespace {
-
-at::Tensor l2_normalize(const at::Tensor& x) {
-  // Same as F.normalize(x, dim=1, eps=1e-12); no view or contiguity assumptions.
-  return x / x.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);
-}
 
 void check_pair(const char* what, const at::Tensor& a, const at::Tensor& b) {
   SSL_CHECK(a.dim() == 2 && b.dim() == 2 && a.sizes() == b.sizes(), what,
@@ -78,11 +75,13 @@ at::Tensor info_nce(const at::Tensor& q, const at::Tensor& k, double temperature
 }
 
 at::Tensor info_nce(const at::Tensor& q, const at::Tensor& k, double temperature,
-                    sdk::Comm& comm) {
+                    sdk::Comm& comm, KeyGather gather) {
   check_pair("info_nce", q, k);
   SSL_CHECK(temperature > 0, "info_nce: temperature must be > 0, got ", temperature);
   const int64_t n = q.size(0);
-  const at::Tensor keys = comm.all_gather(l2_normalize(k));  // [W*N, D], no gradient
+  const at::Tensor nk = l2_normalize(k);
+  const at::Tensor keys = gather == KeyGather::WithGrad ? comm.all_gather_with_grad(nk)
+                                                        : comm.all_gather(nk);  // [W*N, D]
   SSL_CHECK(keys.size(0) == comm.world_size() * n, "info_nce: all_gather returned ",
             keys.size(0), " rows, expected ", comm.world_size() * n);
   const at::Tensor logits = at::matmul(l2_normalize(q), keys.t()) / temperature;  // [N, W*N]
@@ -101,6 +100,95 @@ at::Tensor info_nce_with_queue(const at::Tensor& q, const at::Tensor& k, const a
   const at::Tensor l_neg = at::matmul(nq, queue.t());                         // [N, K]
   const at::Tensor logits = at::cat({l_pos, l_neg}, 1) / temperature;
   return at::cross_entropy_loss(logits, at::zeros({q.size(0)}, q.options().dtype(at::kLong)));
+}
+
+namespace {
+
+// Sum of squares of the off-diagonal entries of a square matrix m [D, D].
+at::Tensor off_diagonal_sq_sum(const at::Tensor& m) {
+  return m.pow(2).sum() - m.diagonal().pow(2).sum();
+}
+
+at::Tensor batch_standardize(const at::Tensor& z) {
+  const at::Tensor centred = z - z.mean(0, /*keepdim=*/true);
+  const at::Tensor var = centred.pow(2).mean(0, /*keepdim=*/true);  // biased, as BatchNorm1d
+  return centred / (var + 1e-5).sqrt();
+}
+
+}  // namespace
+
+at::Tensor cross_correlation(const at::Tensor& z1, const at::Tensor& z2, sdk::Comm& comm) {
+  check_pair("cross_correlation", z1, z2);
+  SSL_CHECK(z1.size(0) > 1, "cross_correlation: need at least 2 rows to normalise along the batch");
+  const int64_t n = z1.size(0);
+  const at::Tensor local = at::matmul(batch_standardize(z1).t(), batch_standardize(z2)) / double(n);
+  const int64_t world = comm.world_size();
+  if (world == 1) return local;
+  at::Tensor total = local.detach().clone();
+  comm.all_reduce_sum(total);
+  // Value: the sum over processes; gradient: through the local term only.
+  return (local + (total - local.detach())) / double(world);
+}
+
+BarlowTwinsTerms barlow_twins_loss(const at::Tensor& z1, const at::Tensor& z2, double lambda,
+                                   sdk::Comm& comm) {
+  const at::Tensor c = cross_correlation(z1, z2, comm);
+  BarlowTwinsTerms t;
+  t.on_diag = (1.0 - c.diagonal()).pow(2).sum();
+  t.off_diag = off_diagonal_sq_sum(c);
+  t.loss = t.on_diag + lambda * t.off_diag;
+  return t;
+}
+
+at::Tensor vicreg_invariance(const at::Tensor& z1, const at::Tensor& z2) {
+  check_pair("vicreg_invariance", z1, z2);
+  return (z1 - z2).pow(2).mean();
+}
+
+at::Tensor vicreg_variance(const at::Tensor& z, double eps) {
+  SSL_CHECK(z.dim() == 2 && z.size(0) > 1, "vicreg_variance: expected [N, D] with N > 1, got ",
+            z.sizes());
+  const at::Tensor std = (z.var(0, /*unbiased=*/true) + eps).sqrt();
+  return at::relu(1.0 - std).mean();
+}
+
+at::Tensor vicreg_covariance(const at::Tensor& z) {
+  SSL_CHECK(z.dim() == 2 && z.size(0) > 1, "vicreg_covariance: expected [N, D] with N > 1, got ",
+            z.sizes());
+  const at::Tensor centred = z - z.mean(0, /*keepdim=*/true);
+  const at::Tensor cov = at::matmul(centred.t(), centred) / double(z.size(0) - 1);
+  return off_diagonal_sq_sum(cov) / double(z.size(1));
+}
+
+VICRegTerms vicreg_loss(const at::Tensor& z1, const at::Tensor& z2, double sim_weight,
+                        double var_weight, double cov_weight, sdk::Comm& comm) {
+  check_pair("vicreg_loss", z1, z2);
+  VICRegTerms t;
+  t.invariance = vicreg_invariance(z1, z2);
+  const at::Tensor g1 = comm.all_gather_with_grad(z1);
+  const at::Tensor g2 = comm.all_gather_with_grad(z2);
+  t.variance = 0.5 * (vicreg_variance(g1) + vicreg_variance(g2));
+  t.covariance = vicreg_covariance(g1) + vicreg_covariance(g2);
+  t.loss = sim_weight * t.invariance + var_weight * t.variance + cov_weight * t.covariance;
+  return t;
+}
+
+at::Tensor l2_normalize(const at::Tensor& x) {
+  // Same as F.normalize(x, dim=1, eps=1e-12); no view or contiguity assumptions.
+  return x / x.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);
+}
+
+at::Tensor mean_cosine(const at::Tensor& a, const at::Tensor& b) {
+  check_pair("mean_cosine", a, b);
+  torch::NoGradGuard no_grad;
+  return (l2_normalize(a.detach()) * l2_normalize(b.detach())).sum(1).mean();
+}
+
+at::Tensor normalized_std(const at::Tensor& z) {
+  SSL_CHECK(z.dim() == 2 && z.size(0) > 1, "normalized_std: expected [N, D] with N > 1, got ",
+            z.sizes());
+  torch::NoGradGuard no_grad;
+  return l2_normalize(z.detach()).std(0, /*unbiased=*/true).mean();
 }
 
 }  // namespace ssl::nn

@@ -37,16 +37,77 @@ SSL_SDK_API at::Tensor byol_loss(const at::Tensor& p, const at::Tensor& z);
 // 2 * temperature; that is left to the caller.
 SSL_SDK_API at::Tensor info_nce(const at::Tensor& q, const at::Tensor& k, double temperature);
 
-// The same over the global batch: keys are gathered from every process WITHOUT gradient
-// (comm.all_gather; MoCo v3's keys come from the momentum encoder), labels are offset by
-// rank * N. q, k: [N, D] with the same N on every process.
+// How info_nce gathers its keys across processes.
+enum class KeyGather {
+  NoGrad,    // comm.all_gather: keys from a momentum encoder (MoCo v3)
+  WithGrad,  // comm.all_gather_with_grad: the keys are online outputs (NNCLR's predictions)
+};
+
+// The same over the global batch: keys are gathered from every process (by default WITHOUT
+// gradient, comm.all_gather; MoCo v3's keys come from the momentum encoder), labels are offset
+// by rank * N. q, k: [N, D] with the same N on every process. NNCLR passes its support-set
+// neighbours as q and its predictions as k with KeyGather::WithGrad.
 SSL_SDK_API at::Tensor info_nce(const at::Tensor& q, const at::Tensor& k, double temperature,
-                                sdk::Comm& comm);
+                                sdk::Comm& comm, KeyGather gather = KeyGather::NoGrad);
 
 // MoCo v2's InfoNCE (He et al. 2020): q, k: [N, D] positives, queue: [K, D] negatives (already
 // normalised keys, e.g. nn::KeyQueue::keys()). Logits [N, 1 + K] = [q^.k^, q^ queue^T] / temperature,
 // label 0. k and queue receive no gradient here only if the caller passes them detached.
 SSL_SDK_API at::Tensor info_nce_with_queue(const at::Tensor& q, const at::Tensor& k,
                                            const at::Tensor& queue, double temperature);
+
+// ---- Redundancy reduction ----
+
+// Barlow Twins' cross-correlation (Zbontar et al. 2021). z1, z2: [N, D]. Each is normalised
+// along the batch (zero mean, unit biased variance per dimension, eps 1e-5, i.e. BatchNorm1d
+// without affine in training mode, over this process's rows), then C = bn(z1)^T bn(z2) / N
+// [D, D]. Across W processes the N-normalised matrices are summed with comm.all_reduce_sum and
+// divided by W; the gradient flows through this process's own term (as the official code's
+// un-differentiated all_reduce), so the value is the global C and dC/dC_local = 1/W.
+SSL_SDK_API at::Tensor cross_correlation(const at::Tensor& z1, const at::Tensor& z2,
+                                         sdk::Comm& comm);
+
+struct BarlowTwinsTerms {
+  at::Tensor loss;      // on_diag + lambda * off_diag (unscaled), scalar
+  at::Tensor on_diag;   // sum_i (1 - C_ii)^2
+  at::Tensor off_diag;  // sum_{i != j} C_ij^2
+};
+// Barlow Twins' loss on C = cross_correlation(z1, z2, comm). Paper lambda: 0.0051. Solo-learn
+// multiplies the result by scale_loss (0.1 on CIFAR); that is left to the caller.
+SSL_SDK_API BarlowTwinsTerms barlow_twins_loss(const at::Tensor& z1, const at::Tensor& z2,
+                                               double lambda, sdk::Comm& comm);
+
+// VICReg terms (Bardes et al. 2022), as the official implementation:
+// invariance: MSE(z1, z2) = mean over N*D of (z1 - z2)^2; z1, z2: [N, D].
+SSL_SDK_API at::Tensor vicreg_invariance(const at::Tensor& z1, const at::Tensor& z2);
+// variance: mean_j max(0, 1 - sqrt(Var(z_j) + eps)), Var unbiased along the batch; z: [N, D].
+SSL_SDK_API at::Tensor vicreg_variance(const at::Tensor& z, double eps = 1e-4);
+// covariance: sum_{i != j} Cov(z)_ij^2 / D, Cov = (z - mean)^T (z - mean) / (N - 1); z: [N, D].
+SSL_SDK_API at::Tensor vicreg_covariance(const at::Tensor& z);
+
+struct VICRegTerms {
+  at::Tensor loss;        // sim_w * invariance + var_w * variance + cov_w * covariance
+  at::Tensor invariance;  // vicreg_invariance(z1, z2) on the local rows
+  at::Tensor variance;    // (variance(Z1) + variance(Z2)) / 2 over the global batch Z
+  at::Tensor covariance;  // covariance(Z1) + covariance(Z2) over the global batch Z
+};
+// The weighted VICReg loss (paper: 25, 25, 1). The variance and covariance statistics are
+// taken over the global batch gathered with comm.all_gather_with_grad.
+SSL_SDK_API VICRegTerms vicreg_loss(const at::Tensor& z1, const at::Tensor& z2, double sim_weight,
+                                    double var_weight, double cov_weight, sdk::Comm& comm);
+
+// ---- Helpers and diagnostics ----
+
+// Rows scaled to unit L2 norm (F.normalize(x, dim=1), eps 1e-12); x: [N, D] -> [N, D].
+SSL_SDK_API at::Tensor l2_normalize(const at::Tensor& x);
+
+// Mean cosine similarity of paired rows, mean_i cos(a_i, b_i); a, b: [N, D] -> detached scalar
+// (positive-pair similarity logged by MoCo, NNCLR, ...).
+SSL_SDK_API at::Tensor mean_cosine(const at::Tensor& a, const at::Tensor& b);
+
+// Collapse indicator of SimSiam (Chen & He 2021, Fig. 2): the standard deviation along the
+// batch of the L2-normalised embeddings, averaged over dimensions; z: [N, D] -> detached scalar.
+// About 1/sqrt(D) when healthy, 0 under complete collapse.
+SSL_SDK_API at::Tensor normalized_std(const at::Tensor& z);
 
 }  // namespace ssl::nn

@@ -1,0 +1,48 @@
+#pragma once
+// Building helpers shared by every method plugin: the head schema keys and the head they
+// describe, the backbone and comm taken from the BuildContext. One home, so a projector is
+// configured with the same keys in every method:
+//
+//   <prefix>_hidden_dim  <prefix>_dim  <prefix>_layers  <prefix>_batch_norm  <prefix>_last_batch_norm
+//
+// (prefix "proj" for projectors, "pred" for predictors; a predictor has no <prefix>_dim key
+// because its output width is the projector's).
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "ssl/nn/head.h"
+#include "ssl/sdk/backbone.h"
+#include "ssl/sdk/comm.h"
+#include "ssl/sdk/config.h"
+#include "ssl/sdk/context.h"
+#include "ssl/sdk/export.h"
+#include "ssl/sdk/schema.h"
+
+namespace ssl::nn {
+
+struct HeadDefaults {
+  int64_t hidden_dim = 2048;
+  int64_t out_dim = 256;  // <= 0: no <prefix>_dim key (the caller passes the output width)
+  int64_t layers = 2;
+  bool batch_norm = true;        // BatchNorm1d after every hidden Linear
+  bool last_batch_norm = false;  // BatchNorm1d without affine after the last Linear
+};
+
+// Adds the head keys above; `what` names the head in the docs ("projector", "predictor").
+SSL_SDK_API void add_head_keys(sdk::Schema& schema, const std::string& prefix,
+                               const std::string& what, const HeadDefaults& defaults);
+
+// The head those keys describe: [N, in_dim] -> [N, out_dim]; out_dim <= 0 reads <prefix>_dim.
+SSL_SDK_API MLPHead make_head(const sdk::Config& cfg, const std::string& prefix, int64_t in_dim,
+                              int64_t out_dim = 0);
+
+// A new backbone from the pipeline's [backbone] table; readable error if the host gave no
+// factory or it returned null.
+SSL_SDK_API std::shared_ptr<sdk::Backbone> build_backbone(const sdk::BuildContext& ctx,
+                                                          const std::string& method);
+
+// ctx.comm, or the single-process comm when the host gave none.
+SSL_SDK_API std::shared_ptr<sdk::Comm> resolve_comm(const sdk::BuildContext& ctx);
+
+}  // namespace ssl::nn
