@@ -76,7 +76,7 @@ sdk::Schema moco_v2_schema() {
             "K keys in the negative queue (CIFAR 4096..65536; keep K >= batch * world and scale "
             "it down with the dataset)")
       .min(1);
-  nn::add_momentum_keys(s, 0.99, 1.0, "MoCo v2+ cosine schedule 0.99 -> 1.0; MoCo v2: fixed 0.999");
+  nn::add_momentum_keys(s, 0.99, 0.999, "MoCo v2+ (solo-learn CIFAR): cosine 0.99 -> 0.999; MoCo v2: fixed 0.999");
   s.add_int("bn_splits", 1,
             "shuffle-BN on one process: the key encoder's BatchNorm statistics are computed per "
             "shuffled sub-batch of N / bn_splits (1 = off)")
