@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include "ssl/nn/collapse_metrics.h"
 #include "ssl/nn/losses.h"
 #include "ssl/nn/method_support.h"
 #include "ssl/sdk/error.h"
@@ -30,7 +31,7 @@ sdk::StepOutput BYOL::training_step(const sdk::Batch& batch, const sdk::StepInfo
   out.loss = nn::byol_loss(p1, t2.detach()) + nn::byol_loss(p2, t1.detach());
   out.metrics = {{"loss", out.loss.detach()},
                  {"momentum_tau", at::scalar_tensor(target_->tau(info.progress()))},
-                 {"z_std", nn::normalized_std(z1)}};
+                 {"z_std", nn::normalized_std_scalar(z1)}};
   return out;
 }
 

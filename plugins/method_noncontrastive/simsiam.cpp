@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include "ssl/nn/collapse_metrics.h"
 #include "ssl/nn/losses.h"
 #include "ssl/nn/method_support.h"
 #include "ssl/sdk/error.h"
@@ -29,7 +30,7 @@ sdk::StepOutput SimSiam::training_step(const sdk::Batch& batch, const sdk::StepI
   const at::Tensor t2 = stop_gradient_ ? z2.detach() : z2;
   sdk::StepOutput out;
   out.loss = 0.5 * nn::negative_cosine(p1, t2) + 0.5 * nn::negative_cosine(p2, t1);
-  out.metrics = {{"loss", out.loss.detach()}, {"z_std", nn::normalized_std(z1)}};
+  out.metrics = {{"loss", out.loss.detach()}, {"z_std", nn::normalized_std_scalar(z1)}};
   return out;
 }
 

@@ -45,12 +45,16 @@ at::Tensor psd_eigenvalues_desc(const at::Tensor& sym) {
 
 }  // namespace
 
-NormalizedStd normalized_std(const at::Tensor& z) {
+at::Tensor normalized_std_scalar(const at::Tensor& z) {
   check_matrix(z, "normalized_std", 2);
-  const at::Tensor n = normalize_rows(z);
-  const at::Tensor centred = n - n.mean(0, /*keepdim=*/true);
-  const at::Tensor var = centred.pow(2).sum(0) / static_cast<double>(z.size(0) - 1);  // unbiased
-  const double s = var.sqrt().mean().item<double>();
+  at::NoGradGuard no_grad;
+  const at::Tensor zd = z.detach();
+  const at::Tensor n = zd / zd.norm(2, {1}, /*keepdim=*/true).clamp_min(kNormEps);
+  return n.std(0, /*unbiased=*/true).mean();
+}
+
+NormalizedStd normalized_std(const at::Tensor& z) {
+  const double s = normalized_std_scalar(z.to(at::kDouble)).item<double>();
   return {s, s * std::sqrt(static_cast<double>(z.size(1)))};
 }
 

@@ -184,11 +184,4 @@ at::Tensor mean_cosine(const at::Tensor& a, const at::Tensor& b) {
   return (l2_normalize(a.detach()) * l2_normalize(b.detach())).sum(1).mean();
 }
 
-at::Tensor normalized_std(const at::Tensor& z) {
-  SSL_CHECK(z.dim() == 2 && z.size(0) > 1, "normalized_std: expected [N, D] with N > 1, got ",
-            z.sizes());
-  torch::NoGradGuard no_grad;
-  return l2_normalize(z.detach()).std(0, /*unbiased=*/true).mean();
-}
-
 }  // namespace ssl::nn

@@ -29,6 +29,9 @@ struct NormalizedStd {
 
 // z [N, D], N >= 2.
 SSL_SDK_API NormalizedStd normalized_std(const at::Tensor& z);
+// The same std as a detached scalar tensor on z's device and dtype, without a device sync:
+// for per-step logging (SimSiam, Chen & He 2021, Fig. 2: about 1/sqrt(D) healthy, 0 collapsed).
+SSL_SDK_API at::Tensor normalized_std_scalar(const at::Tensor& z);
 
 // Singular values of the covariance C = (1/N) sum_i (n(z_i) - mean)(n(z_i) - mean)^T [D, D]
 // of the normalised embeddings z [N, D] (N >= 2), sorted descending.

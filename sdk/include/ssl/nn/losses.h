@@ -105,9 +105,5 @@ SSL_SDK_API at::Tensor l2_normalize(const at::Tensor& x);
 // (positive-pair similarity logged by MoCo, NNCLR, ...).
 SSL_SDK_API at::Tensor mean_cosine(const at::Tensor& a, const at::Tensor& b);
 
-// Collapse indicator of SimSiam (Chen & He 2021, Fig. 2): the standard deviation along the
-// batch of the L2-normalised embeddings, averaged over dimensions; z: [N, D] -> detached scalar.
-// About 1/sqrt(D) when healthy, 0 under complete collapse.
-SSL_SDK_API at::Tensor normalized_std(const at::Tensor& z);
 
 }  // namespace ssl::nn
