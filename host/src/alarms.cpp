@@ -9,6 +9,7 @@
 #include "ssl/nn/collapse_metrics.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/error.h"
+#include "ssl/sdk/log.h"
 #include "ssl/sdk/method.h"
 
 namespace ssl::host {
@@ -169,16 +170,18 @@ BatchCollapse batch_collapse(sdk::Method& method, const at::Tensor& view) {
 void learn_dimensions(Alarms& alarms, sdk::Method& method, const at::Tensor& view) {
   const bool was_training = method.is_training();
   method.eval();
-  at::NoGradGuard no_grad;
   try {
+    at::NoGradGuard no_grad;
     const at::Tensor x = view.narrow(0, 0, std::min<int64_t>(2, view.size(0)));
     const at::Tensor f = method.backbone()->forward(x);
     alarms.set_dimension("backbone", f.reshape({f.size(0), -1}).size(1));
     const at::Tensor z = method.embed(x);
     alarms.set_dimension("embedding", z.reshape({z.size(0), -1}).size(1));
-  } catch (...) {
-    method.train(was_training);
-    throw;
+  } catch (const std::exception& e) {
+    // Not fatal: the rankme alarms of these features are then off.
+    sdk::log_warning(std::string("alarms: cannot learn the feature dimensions (rankme alarms off): ") + e.what());
+    if (!alarms.has_dimension("backbone")) alarms.set_dimension("backbone", 0);
+    alarms.set_dimension("embedding", 0);
   }
   method.train(was_training);
 }

@@ -103,7 +103,7 @@ BatchCollapse batch_collapse(sdk::Method& method, const at::Tensor& view);
 
 // Learns D of the backbone features and of the embedding from one forward pass over two
 // samples of `view` in eval mode without gradients and registers them as "backbone" and
-// "embedding".
+// "embedding". A failure is logged as a warning and registers D = 0 (those rankme alarms off).
 void learn_dimensions(Alarms& alarms, sdk::Method& method, const at::Tensor& view);
 
 }  // namespace ssl::host

@@ -243,9 +243,9 @@ std::string render_report(const fs::path& run_dir) {
   h += "<h2>Alarms</h2>\n";
   if (c.alarms.empty()) h += "<p class=\"ok\">No alarm fired.</p>\n";
   for (const auto& a : c.alarms) {
-    h += fmt::format("<p class=\"alarm\"><b>{}</b> = {:.4g} (threshold {:.4g}) at epoch {} step {} — {}</p>\n",
+    h += fmt::format("<p class=\"alarm\"><b>{}</b> = {:.4g} (threshold {:.4g}) at step {} — {}</p>\n",
                      xml_escape(a.value("alarm", "")), a.value("value", NAN), a.value("threshold", NAN),
-                     a.value("epoch", 0), a.value("step", 0), xml_escape(a.value("meaning", "")));
+                     a.value("step", 0), xml_escape(a.value("meaning", "")));
   }
 
   h += "<h2>Training</h2>\n<div class=\"grid\">\n";
