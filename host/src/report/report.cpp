@@ -185,8 +185,9 @@ std::string pca_section(const fs::path& run_dir) {
   std::vector<Series> series;
   size_t points = 0;
   for (auto& [l, s] : by_label) { points += s.x.size(); series.push_back(std::move(s)); }
-  return figure(series, {fmt::format("test backbone features, PCA, epoch {}", epoch), "principal component 1",
-                         "principal component 2", false, true, 760, 520}) +
+  return "<div class=\"grid\">" +
+         figure(series, {fmt::format("test backbone features, PCA, epoch {}", epoch), "principal component 1",
+                         "principal component 2", false, true, 760, 520}) + "</div>\n" +
          fmt::format("<p class=\"note\">{} test samples (fixed seeded subset), projected on the two leading "
                      "principal components of their backbone features.{}</p>\n",
                      points, series.size() > 10 ? " More than 10 classes: colours repeat." : "");
@@ -268,7 +269,7 @@ std::string render_report(const fs::path& run_dir) {
   for (const auto& [k, s] : c.by_epoch)
     if (is_accuracy(k)) acc.push_back(s);
   if (acc.empty()) h += "<p class=\"none\">No accuracy metrics (knn, linear) in this run.</p>\n";
-  else h += figure(acc, {"evaluator accuracy", "epoch", "accuracy", false, false, 760, 380});
+  else h += "<div class=\"grid\">" + figure(acc, {"evaluator accuracy", "epoch", "accuracy", false, false, 760, 380}) + "</div>\n";
 
   h += "<h2>Collapse diagnostics</h2>\n";
   std::map<std::string, std::vector<Series>> by_leaf;
