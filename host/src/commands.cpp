@@ -14,6 +14,7 @@
 #include "pipeline.h"
 #include "plugin_library.h"
 #include "registry.h"
+#include "report/report.h"
 #include "runtime.h"
 #include "ssl/sdk/error.h"
 #include "ssl/sdk/log.h"
@@ -100,6 +101,7 @@ int cmd_describe(const CommonOptions& common, const std::string& what) {
         {"[data.train] / [data.test] (every dataset)", &common_component_schema(sdk::Kind::Dataset)},
         {"[[views]]", &view_group_schema()},  {"[optimizer]", &optimizer_schema()},
         {"[schedule]", &schedule_schema()},   {"[trainer]", &trainer_schema()},
+        {"[alarms] (watched: */std_sqrt_d, */rankme, loss vs */uniform_loss_ref; see README)", &alarms_schema()},
         {"[[evaluators]] (every evaluator)", &common_component_schema(sdk::Kind::Evaluator)}};
     for (const auto& [title, schema] : sections) {
       fmt::print("{}\n", title);
@@ -210,6 +212,13 @@ int cmd_eval(const CommonOptions& common, const PipelineOptions& opt, const Eval
   MetricsLog log(out_dir / "eval_metrics.jsonl", -1);
   Console console("plain");
   run_evaluators(rt, c.position.epoch, c.position.step, true, &log, console);
+  return kExitOk;
+}
+
+int cmd_report(const std::string& run_dir) {
+  if (!report::is_run_folder(run_dir))
+    throw UsageError(run_dir + " is not a run folder (it holds neither metrics.jsonl nor pipeline.resolved.toml)");
+  fmt::print("{}\n", report::write_report(run_dir).string());
   return kExitOk;
 }
 

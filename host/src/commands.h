@@ -35,4 +35,7 @@ struct EvalOptions {
 };
 int cmd_eval(const CommonOptions& common, const PipelineOptions& pipeline, const EvalOptions& eval);
 
+// Writes RUN_DIR/report.html from the run folder's files; prints its path.
+int cmd_report(const std::string& run_dir);
+
 }  // namespace ssl::host

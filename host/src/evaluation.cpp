@@ -3,8 +3,10 @@
 #include <ATen/ATen.h>
 #include <fmt/core.h>
 
+#include "report/embedding_pca.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/error.h"
+#include "ssl/sdk/log.h"
 
 namespace ssl::host {
 
@@ -88,9 +90,11 @@ std::map<std::string, double> run_evaluators(Runtime& rt, int64_t epochs_done, i
                                              MetricsLog* log, Console& console) {
   std::map<std::string, double> all;
   ModelFeatureSource features(rt);
+  bool any_due = false;
   for (auto& e : rt.evaluators) {
     const bool due = final || (e.every > 0 && epochs_done % e.every == 0);
     if (!due) continue;
+    any_due = true;
     sdk::EvalContext ctx;
     ctx.features = &features;
     ctx.comm = rt.comm.get();
@@ -116,6 +120,14 @@ std::map<std::string, double> run_evaluators(Runtime& rt, int64_t epochs_done, i
     }
     if (log) log->write(record);
     console.line(text);
+  }
+  // For the run report: a 2-D PCA of test features, embeddings/test_pca_epoch<NNN>.csv.
+  if ((any_due || final) && rt.test && !rt.run_dir.empty()) {
+    try {
+      report::write_test_pca(features, rt.run_dir, epochs_done);
+    } catch (const std::exception& e) {
+      sdk::log_warning(std::string("no PCA of the test embeddings for the report: ") + e.what());
+    }
   }
   return all;
 }

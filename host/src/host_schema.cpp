@@ -88,6 +88,28 @@ const sdk::Schema& trainer_schema() {
   return s;
 }
 
+const sdk::Schema& alarms_schema() {
+  static const sdk::Schema s = [] {
+    sdk::Schema s;
+    s.add_float("std_sqrt_d_below", 0.1,
+                "alarm when a metric named */std_sqrt_d drops below this (~1 healthy, 0 collapsed; SimSiam); 0: off")
+        .min(0);
+    s.add_float("rankme_fraction_below", 0.05,
+                "alarm when a metric named */rankme drops below this fraction of the feature dimension D (RankMe); 0: off")
+        .range(0, 1);
+    s.add_float("uniform_loss_tolerance", 0.01,
+                "alarm when the loss stays within this fraction of a method's */uniform_loss_ref (ln K); 0: off")
+        .min(0);
+    s.add_int("uniform_loss_patience", 100, "steps the loss must stay near ln K before the alarm fires").min(0);
+    s.add_bool("stop_on_alarm", false, "on an alarm: save a checkpoint and stop the run (exit code 0)");
+    s.add_int("batch_check_every", 0,
+              "steps between checks of batch/std_sqrt_d and batch/rankme on the first view's embedding (0: off)")
+        .min(0);
+    return s;
+  }();
+  return s;
+}
+
 const sdk::Schema& common_component_schema(sdk::Kind kind) {
   static const sdk::Schema none;
   static const sdk::Schema dataset = [] {

@@ -12,6 +12,7 @@ const sdk::Schema& view_group_schema(); // [[views]]: count, name
 const sdk::Schema& optimizer_schema();  // [optimizer]
 const sdk::Schema& schedule_schema();   // [schedule]
 const sdk::Schema& trainer_schema();    // [trainer]
+const sdk::Schema& alarms_schema();     // [alarms] (see alarms.h for the watched metrics)
 // Keys the host adds to every component table of a kind (dataset subsetting, evaluator
 // cadence); empty for the other kinds.
 const sdk::Schema& common_component_schema(sdk::Kind kind);

@@ -70,6 +70,10 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--checkpoint", eval.checkpoint, "checkpoint file (runs/<name>/checkpoints/step_*.ckpt)")->required();
   eval_cmd->add_option("--output", eval.output, "where eval_metrics.jsonl goes (default: the checkpoint's run folder)");
 
+  std::string report_dir;
+  auto* report_cmd = app.add_subcommand("report", "write RUN_DIR/report.html (curves, collapse metrics, spectra, PCA)");
+  report_cmd->add_option("run_dir", report_dir, "a run folder (runs/<name>)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -92,6 +96,7 @@ int main(int argc, char** argv) {
       return cmd_run(common, pipeline, run);
     }
     if (*eval_cmd) return cmd_eval(common, pipeline, eval);
+    if (*report_cmd) return cmd_report(report_dir);
   } catch (const ConfigError& e) {
     for (const auto& d : e.diagnostics()) fmt::print(stderr, "error: {}\n", d.str());
     if (e.diagnostics().size() > 1) fmt::print(stderr, "{} errors\n", e.diagnostics().size());

@@ -143,7 +143,7 @@ class Validator {
 };
 
 const std::vector<std::string> kSections = {"data", "views", "eval_ops", "backbone", "method",
-                                            "optimizer", "schedule", "trainer", "evaluators"};
+                                            "optimizer", "schedule", "trainer", "evaluators", "alarms"};
 
 }  // namespace
 
@@ -216,6 +216,7 @@ Pipeline resolve_pipeline(const Node& root, const Registry& registry, const fs::
   p.optimizer = v.section(table_or_empty("optimizer"), optimizer_schema(), "[optimizer]");
   p.schedule = v.section(table_or_empty("schedule"), schedule_schema(), "[schedule]");
   p.trainer = v.section(table_or_empty("trainer"), trainer_schema(), "[trainer]");
+  p.alarms = v.section(table_or_empty("alarms"), alarms_schema(), "[alarms]");
 
   if (const Node* evals = v.table_array(root, "evaluators")) {
     for (size_t i = 0; i < evals->array.size(); ++i) {
@@ -264,6 +265,8 @@ std::string to_toml(const Pipeline& p) {
   write_values(out, p.schedule);
   out << "\n[trainer]\n";
   write_values(out, p.trainer);
+  out << "\n[alarms]\n";
+  write_values(out, p.alarms);
   out << "\n";
   for (const auto& e : p.evaluators) write_component(out, "[[evaluators]]", e);
   return out.str();

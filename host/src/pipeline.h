@@ -31,6 +31,7 @@ struct ViewGroup {
 struct Pipeline {
   std::filesystem::path file;
   sdk::Config settings, data, optimizer, schedule, trainer;
+  sdk::Config alarms;  // [alarms] (alarms.h)
   ComponentConfig train_data;
   std::optional<ComponentConfig> test_data;
   std::vector<ViewGroup> views;

@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cmath>
 
+#include "alarms.h"
 #include "checkpoint.h"
 #include "evaluation.h"
 #include "metrics.h"
 #include "optim.h"
+#include "report/report.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/error.h"
 
@@ -49,6 +51,25 @@ void save(Runtime& rt, Optimizer& opt, const TrainPosition& pos, size_t keep) {
   c.optimizer = opt.state();
   save_checkpoint(dir.path_for(pos), c);
   dir.prune(keep);
+}
+
+// [alarms] stop_on_alarm: checkpoint, a "stopped_by_alarm" record, the report, a clear line.
+TrainOutcome stop_by_alarm(Runtime& rt, Optimizer& opt, const TrainPosition& pos, size_t keep, MetricsLog& log,
+                           Console& console, const std::string& metric) {
+  console.finish_bar();
+  save(rt, opt, pos, keep);
+  log.write(nlohmann::json{{"step", pos.step}, {"epoch", pos.epoch}, {"stopped_by_alarm", metric}});
+  report::refresh_report(rt.run_dir);
+  console.line(fmt::format("stopped by the alarm on {} at step {} (stop_on_alarm): checkpoint saved; see {}", metric,
+                           pos.step, (rt.run_dir / "report.html").string()));
+  return TrainOutcome::StoppedByAlarm;
+}
+
+// Evaluator results as one record for the alarms.
+nlohmann::json eval_record(const std::map<std::string, double>& metrics, int64_t step, int64_t epoch) {
+  nlohmann::json rec{{"step", step}, {"epoch", epoch}};
+  for (const auto& [k, v] : metrics) rec[k] = v;
+  return rec;
 }
 }  // namespace
 
@@ -102,6 +123,8 @@ TrainOutcome train(Runtime& rt, const TrainOptions& options) {
   const auto keep = static_cast<size_t>(tr.get_int("keep_checkpoints"));
   const int64_t images_per_step = lo.batch_size * lo.world_size;
   const std::string method_name = p.method.type();
+  Alarms alarms(AlarmOptions::from_config(p.alarms));
+  const int64_t batch_check_every = alarms.options().batch_check_every;
 
   rt.method->train();
   auto window_start = Clock::now();
@@ -142,6 +165,7 @@ TrainOutcome train(Runtime& rt, const TrainOptions& options) {
       const double lr = schedule.at(pos.step);
       double loss_value = 0.0;
       sdk::StepOutput out;
+      std::optional<BatchCollapse> batch_check;
       try {
         sdk::Batch batch = to_device(std::move(*host_batch), rt.device, channels_last);
         at::manual_seed(step_seed(rt.seed, pos.step));  // step-level randomness is resumable
@@ -158,6 +182,9 @@ TrainOutcome train(Runtime& rt, const TrainOptions& options) {
         out.loss.backward();
         opt.step(lr);
         rt.method->after_step(info);
+        if (!alarms.has_dimension("embedding")) learn_dimensions(alarms, *rt.method, batch.views.front());
+        if (batch_check_every > 0 && (pos.step + 1) % batch_check_every == 0)
+          batch_check = batch_collapse(*rt.method, batch.views.front());
       } catch (const NonFiniteLoss&) {
         throw;
       } catch (...) {
@@ -168,6 +195,12 @@ TrainOutcome train(Runtime& rt, const TrainOptions& options) {
       ++window_steps;
 
       const bool last = pos.step == total_steps || pos.step_in_epoch == steps_per_epoch;
+      std::vector<AlarmEvent> fired;
+      nlohmann::json checks;
+      if (batch_check) {
+        alarms.set_dimension("batch", std::min(batch_check->n, batch_check->dim));
+        checks = {{"batch/std_sqrt_d", batch_check->std_sqrt_d}, {"batch/rankme", batch_check->rankme}};
+      }
       if (pos.step % log_every == 0 || last) {
         const double secs = std::chrono::duration<double>(Clock::now() - window_start).count();
         const double img_s = secs > 0 ? double(window_steps * images_per_step) / secs : 0.0;
@@ -176,11 +209,20 @@ TrainOutcome train(Runtime& rt, const TrainOptions& options) {
         nlohmann::json rec{{"step", pos.step}, {"epoch", pos.epoch}, {"loss", loss_value}, {"lr", lr},
                            {"img_per_s", img_s}, {"data_wait_s", loader.wait_seconds()}};
         for (const auto& [k, v] : out.metrics) rec[method_name + "/" + k] = v.defined() ? v.item<double>() : NAN;
+        if (batch_check) rec.update(checks);
         log.write(rec);
         console.progress(pos.epoch, epochs, pos.step_in_epoch, steps_per_epoch, loss_value, lr, img_s, eta, true);
         window_start = Clock::now();
         window_steps = 0;
+        fired = alarms.check(rec, pos.epoch + 1, log, console);
+      } else if (batch_check) {
+        checks["step"] = pos.step;
+        checks["epoch"] = pos.epoch;
+        log.write(checks);
+        fired = alarms.check(checks, pos.epoch + 1, log, console);
       }
+      if (!fired.empty() && alarms.options().stop_on_alarm)
+        return stop_by_alarm(rt, opt, pos, keep, log, console, fired.front().metric);
     }
     console.finish_bar();
     try {
@@ -190,7 +232,15 @@ TrainOutcome train(Runtime& rt, const TrainOptions& options) {
     }
     const int64_t done = pos.epoch + 1;
     const bool finished = pos.step >= total_steps || done == epochs;
-    if (!finished) run_evaluators(rt, done, pos.step, false, &log, console);
+    if (!finished) {
+      const auto results = run_evaluators(rt, done, pos.step, false, &log, console);
+      if (!results.empty()) {
+        const auto fired = alarms.check(eval_record(results, pos.step, done), done, log, console);
+        report::refresh_report(rt.run_dir);
+        if (!fired.empty() && alarms.options().stop_on_alarm)
+          return stop_by_alarm(rt, opt, TrainPosition{done, pos.step, 0}, keep, log, console, fired.front().metric);
+      }
+    }
     if (!finished && ckpt_every > 0 && done % ckpt_every == 0) {
       save(rt, opt, TrainPosition{done, pos.step, 0}, keep);
     }
@@ -199,7 +249,10 @@ TrainOutcome train(Runtime& rt, const TrainOptions& options) {
   const TrainPosition end{epochs, pos.step, 0};
   save(rt, opt, end, keep);
   save_tensors(rt.run_dir / "backbone.pt", module_state(*rt.method->backbone()));
-  run_evaluators(rt, std::min(pos.epoch, epochs), pos.step, true, &log, console);
+  const int64_t epochs_done = std::min(pos.epoch, epochs);
+  alarms.check(eval_record(run_evaluators(rt, epochs_done, pos.step, true, &log, console), pos.step, epochs_done),
+               epochs_done, log, console);
+  report::refresh_report(rt.run_dir);
   const double total = std::chrono::duration<double>(Clock::now() - run_start).count();
   console.line(fmt::format("done: {} steps in {}; data wait {:.1f}% of the time; run folder {}", pos.step - first_step,
                            format_duration(total), 100.0 * loader.wait_seconds() / std::max(total, 1e-9),

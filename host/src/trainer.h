@@ -8,7 +8,8 @@
 
 namespace ssl::host {
 
-enum class TrainOutcome { Finished, Interrupted, Paused };
+// StoppedByAlarm: [alarms] stop_on_alarm fired; a checkpoint was saved (exit code 0).
+enum class TrainOutcome { Finished, Interrupted, Paused, StoppedByAlarm };
 
 struct TrainOptions {
   bool resume = false;
