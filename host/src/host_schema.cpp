@@ -80,7 +80,7 @@ const sdk::Schema& trainer_schema() {
     s.add_int("log_every", 10, "steps between metrics.jsonl lines").min(1);
     s.add_int("checkpoint_every", 1, "epochs between checkpoints (0: only at the end)").min(0);
     s.add_int("keep_checkpoints", 2, "checkpoints kept in checkpoints/ (oldest removed)").min(1);
-    s.add_bool("channels_last", false, "channels-last memory format for conv weights and inputs (see bench/RESULTS.md)");
+    s.add_bool("channels_last", true, "channels-last memory format for conv weights and inputs (+16% on resnet_small, bench/RESULTS.md)");
     s.add_string("progress", "auto", "console output: a live bar on a terminal, plain lines otherwise")
         .choices({"auto", "bar", "plain", "none"});
     return s;

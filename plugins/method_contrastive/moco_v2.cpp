@@ -12,13 +12,11 @@
 namespace ssl::plugins::method_contrastive {
 
 MoCoV2::MoCoV2(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-    : temperature_(cfg.get_float("temperature")), bn_splits_(cfg.get_int("bn_splits")) {
-  backbone_ = register_module("backbone", nn::build_backbone(ctx, "moco_v2"));
-  projector_ = register_module("projector", nn::make_head(cfg, "proj", backbone_->num_features()));
+    : nn::ProjectedMethod(cfg, ctx, "moco_v2"),
+      temperature_(cfg.get_float("temperature")), bn_splits_(cfg.get_int("bn_splits")) {
   target_ = register_module(
       "target", nn::MomentumEncoder(nn::build_backbone(ctx, "moco_v2"), *backbone_, projector_, cfg));
   queue_ = register_module("queue", nn::KeyQueue(cfg.get_int("queue_size"), cfg.get_int("proj_dim")));
-  comm_ = nn::resolve_comm(ctx);
   to(ctx.device);
 }
 
@@ -40,7 +38,7 @@ at::Tensor MoCoV2::keys(const at::Tensor& images) {
 
 sdk::StepOutput MoCoV2::training_step(const sdk::Batch& batch, const sdk::StepInfo& info) {
   SSL_CHECK(batch.views.size() >= 2, "moco_v2: expected 2 views, got ", batch.views.size());
-  const at::Tensor q = projector_->forward(backbone_->forward(batch.views[0]));  // [N, D]
+  const at::Tensor q = project(batch.views[0]);  // [N, D]
   const at::Tensor k = keys(batch.views[1]);                                     // [N, D]
   const at::Tensor k_norm = nn::l2_normalize(k);
   // A snapshot: the enqueue below writes the buffer in place, and backward needs the negatives.
@@ -61,10 +59,6 @@ sdk::StepOutput MoCoV2::training_step(const sdk::Batch& batch, const sdk::StepIn
 
 void MoCoV2::after_step(const sdk::StepInfo& info) {
   target_->update(*backbone_, projector_, info.progress());
-}
-
-at::Tensor MoCoV2::embed(const at::Tensor& images) {
-  return projector_->forward(backbone_->forward(images));
 }
 
 sdk::Schema moco_v2_schema() {

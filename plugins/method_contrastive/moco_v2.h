@@ -17,6 +17,7 @@
 #include "ssl/nn/head.h"
 #include "ssl/nn/momentum.h"
 #include "ssl/nn/queue.h"
+#include "ssl/nn/method_support.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/comm.h"
 #include "ssl/sdk/config.h"
@@ -26,18 +27,14 @@
 
 namespace ssl::plugins::method_contrastive {
 
-class MoCoV2 final : public sdk::Method {
+class MoCoV2 final : public nn::ProjectedMethod {
  public:
   MoCoV2(const sdk::Config& cfg, const sdk::BuildContext& ctx);
 
-  sdk::ViewSpec views() const override { return {2, 2}; }
   // views[0] -> queries, views[1] -> keys; loss = InfoNCE against [key, queue]; metrics
   // loss, momentum_tau, pos_logit (mean cos(q, k)), neg_logit (mean cos(q, queue)).
   // The step's gathered keys are enqueued at the end of the step (after the loss).
   sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo& info) override;
-  std::shared_ptr<sdk::Backbone> backbone() const override { return backbone_; }
-  // images [N, C, H, W] -> query projector output [N, proj_dim].
-  at::Tensor embed(const at::Tensor& images) override;
   // EMA of the key encoder with the cosine momentum of info.progress().
   void after_step(const sdk::StepInfo& info) override;
 
@@ -46,11 +43,8 @@ class MoCoV2 final : public sdk::Method {
   const nn::KeyQueue& queue() const { return queue_; }
 
  private:
-  std::shared_ptr<sdk::Backbone> backbone_;
-  nn::MLPHead projector_{nullptr};
   nn::MomentumEncoder target_{nullptr};
   nn::KeyQueue queue_{nullptr};
-  std::shared_ptr<sdk::Comm> comm_;
   double temperature_;
   int64_t bn_splits_;
 };

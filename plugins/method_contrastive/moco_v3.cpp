@@ -9,21 +9,19 @@
 namespace ssl::plugins::method_contrastive {
 
 MoCoV3::MoCoV3(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-    : temperature_(cfg.get_float("temperature")) {
-  backbone_ = register_module("backbone", nn::build_backbone(ctx, "moco_v3"));
-  projector_ = register_module("projector", nn::make_head(cfg, "proj", backbone_->num_features()));
+    : nn::ProjectedMethod(cfg, ctx, "moco_v3"),
+      temperature_(cfg.get_float("temperature")) {
   const int64_t dim = cfg.get_int("proj_dim");
   predictor_ = register_module("predictor", nn::make_head(cfg, "pred", dim, dim));
   target_ = register_module(
       "target", nn::MomentumEncoder(nn::build_backbone(ctx, "moco_v3"), *backbone_, projector_, cfg));
-  comm_ = nn::resolve_comm(ctx);
   to(ctx.device);
 }
 
 sdk::StepOutput MoCoV3::training_step(const sdk::Batch& batch, const sdk::StepInfo& info) {
   SSL_CHECK(batch.views.size() >= 2, "moco_v3: expected 2 views, got ", batch.views.size());
-  const at::Tensor q1 = predictor_->forward(projector_->forward(backbone_->forward(batch.views[0])));
-  const at::Tensor q2 = predictor_->forward(projector_->forward(backbone_->forward(batch.views[1])));
+  const at::Tensor q1 = predictor_->forward(project(batch.views[0]));
+  const at::Tensor q2 = predictor_->forward(project(batch.views[1]));
   const at::Tensor k1 = target_->forward(batch.views[0]);
   const at::Tensor k2 = target_->forward(batch.views[1]);
   const double scale = 2.0 * temperature_;
@@ -38,10 +36,6 @@ sdk::StepOutput MoCoV3::training_step(const sdk::Batch& batch, const sdk::StepIn
 
 void MoCoV3::after_step(const sdk::StepInfo& info) {
   target_->update(*backbone_, projector_, info.progress());
-}
-
-at::Tensor MoCoV3::embed(const at::Tensor& images) {
-  return projector_->forward(backbone_->forward(images));
 }
 
 sdk::Schema moco_v3_schema() {

@@ -11,6 +11,7 @@
 
 #include "ssl/nn/head.h"
 #include "ssl/nn/momentum.h"
+#include "ssl/nn/method_support.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/comm.h"
 #include "ssl/sdk/config.h"
@@ -20,24 +21,17 @@
 
 namespace ssl::plugins::method_contrastive {
 
-class MoCoV3 final : public sdk::Method {
+class MoCoV3 final : public nn::ProjectedMethod {
  public:
   MoCoV3(const sdk::Config& cfg, const sdk::BuildContext& ctx);
 
-  sdk::ViewSpec views() const override { return {2, 2}; }
   // views[0], views[1]: [N, C, H, W] -> loss; metrics loss, momentum_tau, pos_sim.
   sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo& info) override;
-  std::shared_ptr<sdk::Backbone> backbone() const override { return backbone_; }
-  // images [N, C, H, W] -> projector output [N, proj_dim].
-  at::Tensor embed(const at::Tensor& images) override;
   void after_step(const sdk::StepInfo& info) override;
 
  private:
-  std::shared_ptr<sdk::Backbone> backbone_;
-  nn::MLPHead projector_{nullptr};
   nn::MLPHead predictor_{nullptr};
   nn::MomentumEncoder target_{nullptr};
-  std::shared_ptr<sdk::Comm> comm_;
   double temperature_;
 };
 

@@ -10,13 +10,11 @@
 namespace ssl::plugins::method_contrastive {
 
 NNCLR::NNCLR(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-    : temperature_(cfg.get_float("temperature")) {
-  backbone_ = register_module("backbone", nn::build_backbone(ctx, "nnclr"));
-  projector_ = register_module("projector", nn::make_head(cfg, "proj", backbone_->num_features()));
+    : nn::ProjectedMethod(cfg, ctx, "nnclr"),
+      temperature_(cfg.get_float("temperature")) {
   const int64_t dim = cfg.get_int("proj_dim");
   predictor_ = register_module("predictor", nn::make_head(cfg, "pred", dim, dim));
   queue_ = register_module("queue", nn::KeyQueue(cfg.get_int("queue_size"), dim));
-  comm_ = nn::resolve_comm(ctx);
   to(ctx.device);
 }
 
@@ -33,8 +31,8 @@ at::Tensor NNCLR::nearest_neighbours(const at::Tensor& z) const {
 sdk::StepOutput NNCLR::training_step(const sdk::Batch& batch, const sdk::StepInfo& info) {
   (void)info;
   SSL_CHECK(batch.views.size() >= 2, "nnclr: expected 2 views, got ", batch.views.size());
-  const at::Tensor z1 = projector_->forward(backbone_->forward(batch.views[0]));
-  const at::Tensor z2 = projector_->forward(backbone_->forward(batch.views[1]));
+  const at::Tensor z1 = project(batch.views[0]);
+  const at::Tensor z2 = project(batch.views[1]);
   const at::Tensor p1 = predictor_->forward(z1);
   const at::Tensor p2 = predictor_->forward(z2);
   const at::Tensor nn1 = nearest_neighbours(z1);
@@ -47,10 +45,6 @@ sdk::StepOutput NNCLR::training_step(const sdk::Batch& batch, const sdk::StepInf
   out.metrics = {{"loss", out.loss.detach()}, {"nn_sim", nn::mean_cosine(z1n, nn1)}};
   queue_->enqueue(comm_->all_gather(z1n));  // after the loss
   return out;
-}
-
-at::Tensor NNCLR::embed(const at::Tensor& images) {
-  return projector_->forward(backbone_->forward(images));
 }
 
 sdk::Schema nnclr_schema() {

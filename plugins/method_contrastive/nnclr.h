@@ -14,6 +14,7 @@
 
 #include "ssl/nn/head.h"
 #include "ssl/nn/queue.h"
+#include "ssl/nn/method_support.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/comm.h"
 #include "ssl/sdk/config.h"
@@ -23,27 +24,20 @@
 
 namespace ssl::plugins::method_contrastive {
 
-class NNCLR final : public sdk::Method {
+class NNCLR final : public nn::ProjectedMethod {
  public:
   NNCLR(const sdk::Config& cfg, const sdk::BuildContext& ctx);
 
-  sdk::ViewSpec views() const override { return {2, 2}; }
   // views[0], views[1]: [N, C, H, W] -> loss; metrics loss, nn_sim (mean cos(z, nn(z))).
   sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo& info) override;
-  std::shared_ptr<sdk::Backbone> backbone() const override { return backbone_; }
-  // images [N, C, H, W] -> projector output [N, proj_dim].
-  at::Tensor embed(const at::Tensor& images) override;
 
   // Nearest neighbours of z [N, D] among the filled support rows, normalised, no gradient.
   at::Tensor nearest_neighbours(const at::Tensor& z) const;
   const nn::KeyQueue& queue() const { return queue_; }
 
  private:
-  std::shared_ptr<sdk::Backbone> backbone_;
-  nn::MLPHead projector_{nullptr};
   nn::MLPHead predictor_{nullptr};
   nn::KeyQueue queue_{nullptr};
-  std::shared_ptr<sdk::Comm> comm_;
   double temperature_;
 };
 

@@ -10,27 +10,21 @@
 namespace ssl::plugins::method_contrastive {
 
 SimCLR::SimCLR(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-    : temperature_(cfg.get_float("temperature")) {
-  backbone_ = register_module("backbone", nn::build_backbone(ctx, "simclr"));
-  projector_ = register_module("projector", nn::make_head(cfg, "proj", backbone_->num_features()));
-  comm_ = nn::resolve_comm(ctx);
+    : nn::ProjectedMethod(cfg, ctx, "simclr"),
+      temperature_(cfg.get_float("temperature")) {
   to(ctx.device);
 }
 
 sdk::StepOutput SimCLR::training_step(const sdk::Batch& batch, const sdk::StepInfo& info) {
   (void)info;
   SSL_CHECK(batch.views.size() >= 2, "simclr: expected 2 views, got ", batch.views.size());
-  const at::Tensor z1 = projector_->forward(backbone_->forward(batch.views[0]));
-  const at::Tensor z2 = projector_->forward(backbone_->forward(batch.views[1]));
+  const at::Tensor z1 = project(batch.views[0]);
+  const at::Tensor z2 = project(batch.views[1]);
   sdk::StepOutput out;
   out.loss = nn::nt_xent_loss(z1, z2, temperature_, *comm_);
   const PairSimilarity sim = pair_similarity(z1, z2);
   out.metrics = {{"pos_sim", sim.pos_sim}, {"neg_sim", sim.neg_sim}};
   return out;
-}
-
-at::Tensor SimCLR::embed(const at::Tensor& images) {
-  return projector_->forward(backbone_->forward(images));
 }
 
 sdk::Schema simclr_schema() {

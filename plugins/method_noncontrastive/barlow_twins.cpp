@@ -9,18 +9,16 @@
 namespace ssl::plugins::method_noncontrastive {
 
 BarlowTwins::BarlowTwins(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-    : lambda_(cfg.get_float("lambda")), scale_loss_(cfg.get_float("scale_loss")) {
-  backbone_ = register_module("backbone", nn::build_backbone(ctx, "barlow_twins"));
-  projector_ = register_module("projector", nn::make_head(cfg, "proj", backbone_->num_features()));
-  comm_ = nn::resolve_comm(ctx);
+    : nn::ProjectedMethod(cfg, ctx, "barlow_twins"),
+      lambda_(cfg.get_float("lambda")), scale_loss_(cfg.get_float("scale_loss")) {
   to(ctx.device);
 }
 
 sdk::StepOutput BarlowTwins::training_step(const sdk::Batch& batch, const sdk::StepInfo& info) {
   (void)info;
   SSL_CHECK(batch.views.size() >= 2, "barlow_twins: expected 2 views, got ", batch.views.size());
-  const at::Tensor z1 = projector_->forward(backbone_->forward(batch.views[0]));
-  const at::Tensor z2 = projector_->forward(backbone_->forward(batch.views[1]));
+  const at::Tensor z1 = project(batch.views[0]);
+  const at::Tensor z2 = project(batch.views[1]);
   const nn::BarlowTwinsTerms t = nn::barlow_twins_loss(z1, z2, lambda_, *comm_);
   sdk::StepOutput out;
   out.loss = scale_loss_ * t.loss;
@@ -28,10 +26,6 @@ sdk::StepOutput BarlowTwins::training_step(const sdk::Batch& batch, const sdk::S
                  {"on_diag", t.on_diag.detach()},
                  {"off_diag", t.off_diag.detach()}};
   return out;
-}
-
-at::Tensor BarlowTwins::embed(const at::Tensor& images) {
-  return projector_->forward(backbone_->forward(images));
 }
 
 sdk::Schema barlow_twins_schema() {

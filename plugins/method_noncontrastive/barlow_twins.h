@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "ssl/nn/head.h"
+#include "ssl/nn/method_support.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/comm.h"
 #include "ssl/sdk/config.h"
@@ -18,21 +19,14 @@
 
 namespace ssl::plugins::method_noncontrastive {
 
-class BarlowTwins final : public sdk::Method {
+class BarlowTwins final : public nn::ProjectedMethod {
  public:
   BarlowTwins(const sdk::Config& cfg, const sdk::BuildContext& ctx);
 
-  sdk::ViewSpec views() const override { return {2, 2}; }
   // views[0], views[1]: [N, C, H, W] -> loss; metrics loss, on_diag, off_diag (unscaled sums).
   sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo& info) override;
-  std::shared_ptr<sdk::Backbone> backbone() const override { return backbone_; }
-  // images [N, C, H, W] -> projector output [N, proj_dim].
-  at::Tensor embed(const at::Tensor& images) override;
 
  private:
-  std::shared_ptr<sdk::Backbone> backbone_;
-  nn::MLPHead projector_{nullptr};
-  std::shared_ptr<sdk::Comm> comm_;
   double lambda_;
   double scale_loss_;
 };

@@ -9,9 +9,8 @@
 
 namespace ssl::plugins::method_noncontrastive {
 
-BYOL::BYOL(const sdk::Config& cfg, const sdk::BuildContext& ctx) {
-  backbone_ = register_module("backbone", nn::build_backbone(ctx, "byol"));
-  projector_ = register_module("projector", nn::make_head(cfg, "proj", backbone_->num_features()));
+BYOL::BYOL(const sdk::Config& cfg, const sdk::BuildContext& ctx)
+    : nn::ProjectedMethod(cfg, ctx, "byol") {
   const int64_t dim = cfg.get_int("proj_dim");
   predictor_ = register_module("predictor", nn::make_head(cfg, "pred", dim, dim));
   target_ = register_module(
@@ -21,8 +20,8 @@ BYOL::BYOL(const sdk::Config& cfg, const sdk::BuildContext& ctx) {
 
 sdk::StepOutput BYOL::training_step(const sdk::Batch& batch, const sdk::StepInfo& info) {
   SSL_CHECK(batch.views.size() >= 2, "byol: expected 2 views, got ", batch.views.size());
-  const at::Tensor z1 = projector_->forward(backbone_->forward(batch.views[0]));
-  const at::Tensor z2 = projector_->forward(backbone_->forward(batch.views[1]));
+  const at::Tensor z1 = project(batch.views[0]);
+  const at::Tensor z2 = project(batch.views[1]);
   const at::Tensor p1 = predictor_->forward(z1);
   const at::Tensor p2 = predictor_->forward(z2);
   const at::Tensor t1 = target_->forward(batch.views[0]);  // no gradient by construction
@@ -37,10 +36,6 @@ sdk::StepOutput BYOL::training_step(const sdk::Batch& batch, const sdk::StepInfo
 
 void BYOL::after_step(const sdk::StepInfo& info) {
   target_->update(*backbone_, projector_, info.progress());
-}
-
-at::Tensor BYOL::embed(const at::Tensor& images) {
-  return projector_->forward(backbone_->forward(images));
 }
 
 sdk::Schema byol_schema() {

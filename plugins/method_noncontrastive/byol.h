@@ -10,6 +10,7 @@
 
 #include "ssl/nn/head.h"
 #include "ssl/nn/momentum.h"
+#include "ssl/nn/method_support.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/config.h"
 #include "ssl/sdk/context.h"
@@ -18,22 +19,16 @@
 
 namespace ssl::plugins::method_noncontrastive {
 
-class BYOL final : public sdk::Method {
+class BYOL final : public nn::ProjectedMethod {
  public:
   BYOL(const sdk::Config& cfg, const sdk::BuildContext& ctx);
 
-  sdk::ViewSpec views() const override { return {2, 2}; }
   // views[0], views[1]: [N, C, H, W] -> loss; metrics loss, momentum_tau, z_std.
   sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo& info) override;
-  std::shared_ptr<sdk::Backbone> backbone() const override { return backbone_; }
-  // images [N, C, H, W] -> online projector output [N, proj_dim].
-  at::Tensor embed(const at::Tensor& images) override;
   // EMA of the target with the cosine momentum of info.progress().
   void after_step(const sdk::StepInfo& info) override;
 
  private:
-  std::shared_ptr<sdk::Backbone> backbone_;
-  nn::MLPHead projector_{nullptr};
   nn::MLPHead predictor_{nullptr};
   nn::MomentumEncoder target_{nullptr};
 };

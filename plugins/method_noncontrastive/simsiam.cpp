@@ -10,10 +10,9 @@
 namespace ssl::plugins::method_noncontrastive {
 
 SimSiam::SimSiam(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-    : stop_gradient_(cfg.get_bool("stop_gradient")),
+    : nn::ProjectedMethod(cfg, ctx, "simsiam"),
+      stop_gradient_(cfg.get_bool("stop_gradient")),
       fixed_predictor_lr_(cfg.get_bool("fixed_predictor_lr")) {
-  backbone_ = register_module("backbone", nn::build_backbone(ctx, "simsiam"));
-  projector_ = register_module("projector", nn::make_head(cfg, "proj", backbone_->num_features()));
   const int64_t dim = cfg.get_int("proj_dim");
   predictor_ = register_module("predictor", nn::make_head(cfg, "pred", dim, dim));
   to(ctx.device);
@@ -22,8 +21,8 @@ SimSiam::SimSiam(const sdk::Config& cfg, const sdk::BuildContext& ctx)
 sdk::StepOutput SimSiam::training_step(const sdk::Batch& batch, const sdk::StepInfo& info) {
   (void)info;
   SSL_CHECK(batch.views.size() >= 2, "simsiam: expected 2 views, got ", batch.views.size());
-  const at::Tensor z1 = projector_->forward(backbone_->forward(batch.views[0]));
-  const at::Tensor z2 = projector_->forward(backbone_->forward(batch.views[1]));
+  const at::Tensor z1 = project(batch.views[0]);
+  const at::Tensor z2 = project(batch.views[1]);
   const at::Tensor p1 = predictor_->forward(z1);
   const at::Tensor p2 = predictor_->forward(z2);
   const at::Tensor t1 = stop_gradient_ ? z1.detach() : z1;
@@ -46,10 +45,6 @@ std::vector<sdk::ParamGroup> SimSiam::parameter_groups() {
   predictor.params = predictor_->parameters();
   predictor.fixed_lr = fixed_predictor_lr_;
   return {encoder, predictor};
-}
-
-at::Tensor SimSiam::embed(const at::Tensor& images) {
-  return projector_->forward(backbone_->forward(images));
 }
 
 sdk::Schema simsiam_schema() {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ssl/nn/head.h"
+#include "ssl/nn/method_support.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/config.h"
 #include "ssl/sdk/context.h"
@@ -19,23 +20,17 @@
 
 namespace ssl::plugins::method_noncontrastive {
 
-class SimSiam final : public sdk::Method {
+class SimSiam final : public nn::ProjectedMethod {
  public:
   SimSiam(const sdk::Config& cfg, const sdk::BuildContext& ctx);
 
-  sdk::ViewSpec views() const override { return {2, 2}; }
   // views[0], views[1]: [N, C, H, W] -> loss; metrics loss, z_std (std of normalised z1 along
   // the batch, mean over dims: ~1/sqrt(proj_dim) healthy, 0 collapsed).
   sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo& info) override;
-  std::shared_ptr<sdk::Backbone> backbone() const override { return backbone_; }
-  // images [N, C, H, W] -> projector output [N, proj_dim].
-  at::Tensor embed(const at::Tensor& images) override;
   // "encoder" (backbone + projector, scheduled) and "predictor" (fixed_lr = fixed_predictor_lr).
   std::vector<sdk::ParamGroup> parameter_groups() override;
 
  private:
-  std::shared_ptr<sdk::Backbone> backbone_;
-  nn::MLPHead projector_{nullptr};
   nn::MLPHead predictor_{nullptr};
   bool stop_gradient_;
   bool fixed_predictor_lr_;

@@ -9,20 +9,18 @@
 namespace ssl::plugins::method_noncontrastive {
 
 VICReg::VICReg(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-    : sim_weight_(cfg.get_float("sim_weight")),
+    : nn::ProjectedMethod(cfg, ctx, "vicreg"),
+      sim_weight_(cfg.get_float("sim_weight")),
       var_weight_(cfg.get_float("var_weight")),
       cov_weight_(cfg.get_float("cov_weight")) {
-  backbone_ = register_module("backbone", nn::build_backbone(ctx, "vicreg"));
-  projector_ = register_module("projector", nn::make_head(cfg, "proj", backbone_->num_features()));
-  comm_ = nn::resolve_comm(ctx);
   to(ctx.device);
 }
 
 sdk::StepOutput VICReg::training_step(const sdk::Batch& batch, const sdk::StepInfo& info) {
   (void)info;
   SSL_CHECK(batch.views.size() >= 2, "vicreg: expected 2 views, got ", batch.views.size());
-  const at::Tensor z1 = projector_->forward(backbone_->forward(batch.views[0]));
-  const at::Tensor z2 = projector_->forward(backbone_->forward(batch.views[1]));
+  const at::Tensor z1 = project(batch.views[0]);
+  const at::Tensor z2 = project(batch.views[1]);
   const nn::VICRegTerms t =
       nn::vicreg_loss(z1, z2, sim_weight_, var_weight_, cov_weight_, *comm_);
   sdk::StepOutput out;
@@ -32,10 +30,6 @@ sdk::StepOutput VICReg::training_step(const sdk::Batch& batch, const sdk::StepIn
                  {"variance", t.variance.detach()},
                  {"covariance", t.covariance.detach()}};
   return out;
-}
-
-at::Tensor VICReg::embed(const at::Tensor& images) {
-  return projector_->forward(backbone_->forward(images));
 }
 
 sdk::Schema vicreg_schema() {

@@ -41,4 +41,13 @@ std::shared_ptr<sdk::Comm> resolve_comm(const sdk::BuildContext& ctx) {
   return ctx.comm ? ctx.comm : sdk::make_local_comm();
 }
 
+ProjectedMethod::ProjectedMethod(const sdk::Config& cfg, const sdk::BuildContext& ctx,
+                                 const std::string& method) {
+  backbone_ = register_module("backbone", build_backbone(ctx, method));
+  projector_ = register_module("projector", make_head(cfg, "proj", backbone_->num_features()));
+  comm_ = resolve_comm(ctx);
+}
+
+ProjectedMethod::~ProjectedMethod() = default;
+
 }  // namespace ssl::nn

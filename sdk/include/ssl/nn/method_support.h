@@ -17,6 +17,7 @@
 #include "ssl/sdk/config.h"
 #include "ssl/sdk/context.h"
 #include "ssl/sdk/export.h"
+#include "ssl/sdk/method.h"
 #include "ssl/sdk/schema.h"
 
 namespace ssl::nn {
@@ -44,5 +45,28 @@ SSL_SDK_API std::shared_ptr<sdk::Backbone> build_backbone(const sdk::BuildContex
 
 // ctx.comm, or the single-process comm when the host gave none.
 SSL_SDK_API std::shared_ptr<sdk::Comm> resolve_comm(const sdk::BuildContext& ctx);
+
+// The shape most joint-embedding methods share: a backbone, a projector on it (the "proj_*"
+// keys), the comm, two views. A method derives from it and adds its loss and whatever else it
+// owns (predictor, momentum target, queue). Submodules "backbone" and "projector" are
+// registered first, so checkpoint names are the same in every method.
+class SSL_SDK_API ProjectedMethod : public sdk::Method {
+ public:
+  ~ProjectedMethod() override;
+  sdk::ViewSpec views() const override { return {2, 2}; }
+  std::shared_ptr<sdk::Backbone> backbone() const override { return backbone_; }
+  // images [N, C, H, W] -> projector output [N, proj_dim] (the online / query branch).
+  at::Tensor embed(const at::Tensor& images) override { return project(images); }
+
+ protected:
+  // `method` names the method in error messages. Subclasses call to(ctx.device) once their
+  // own modules are registered.
+  ProjectedMethod(const sdk::Config& cfg, const sdk::BuildContext& ctx, const std::string& method);
+  at::Tensor project(const at::Tensor& images) { return projector_->forward(backbone_->forward(images)); }
+
+  std::shared_ptr<sdk::Backbone> backbone_;
+  MLPHead projector_{nullptr};
+  std::shared_ptr<sdk::Comm> comm_;
+};
 
 }  // namespace ssl::nn
