@@ -28,11 +28,11 @@ def children_of(pid):
 
 
 def tree(pid):
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
+    out, pending = [], [pid]
+    while pending:
+        p = pending.pop()
         out.append(p)
-        todo += children_of(p)
+        pending += children_of(p)
     return out
 
 

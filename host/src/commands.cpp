@@ -143,7 +143,7 @@ int cmd_describe(const CommonOptions& common, const std::string& what) {
     case sdk::Kind::Evaluator: header = "[evaluators]"; break;
     default: header = sdk::kind_name(*kind);
   }
-  fmt::print("\nTOML stub:\n\n{}", e->spec.schema.toml_stub(header, e->spec.name));
+  fmt::print("\nTOML template:\n\n{}", e->spec.schema.toml_template(header, e->spec.name));
   return kExitOk;
 }
 

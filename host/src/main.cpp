@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   list->add_option("kind", list_kind, "dataset | augmentation | backbone | method | evaluator");
 
   std::string describe_what;
-  auto* describe = app.add_subcommand("describe", "show a component's keys and a TOML stub (or 'pipeline' for the host sections)");
+  auto* describe = app.add_subcommand("describe", "show a component's keys and a TOML template (or 'pipeline' for the host sections)");
   describe->add_option("component", describe_what, "KIND/NAME, e.g. method/simclr, or 'pipeline'")->required();
 
   PipelineOptions pipeline;

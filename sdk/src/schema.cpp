@@ -217,7 +217,7 @@ Config Schema::resolve(const std::map<std::string, Value>& given, const std::str
   return Config(context, std::move(values));
 }
 
-std::string Schema::toml_stub(const std::string& header, const std::string& type_name_) const {
+std::string Schema::toml_template(const std::string& header, const std::string& type_name_) const {
   std::ostringstream out;
   out << "[" << header << "]\n";
   out << "type = \"" << type_name_ << "\"\n";

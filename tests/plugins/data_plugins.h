@@ -12,50 +12,34 @@
 #include "ssl/sdk/error.h"
 #include "ssl/sdk/plugin_api.h"
 #include "ssl/sdk/registrar.h"
+#include "spec_store.h"
 
 SSL_PLUGIN_DECLARE_STATIC(dataset_core);
 SSL_PLUGIN_DECLARE_STATIC(augmentation_core);
 
 namespace ssl_test {
 
-class SpecStore final : public ssl::sdk::Registrar {
- public:
-  void add(ssl::sdk::ComponentSpec spec) override {
-    specs[{spec.kind(), spec.name}] = std::move(spec);
-  }
-  std::map<std::pair<ssl::sdk::Kind, std::string>, ssl::sdk::ComponentSpec> specs;
-};
+using ssl::test::SpecStore;
+using ssl::test::Values;
 
 inline const SpecStore& data_specs() {
-  static const SpecStore store = [] {
-    SpecStore s;
-    ssl_static_plugin_info_dataset_core()->register_components(s);
-    ssl_static_plugin_info_augmentation_core()->register_components(s);
-    return s;
-  }();
+  static const SpecStore store{ssl_static_plugin_info_dataset_core(), ssl_static_plugin_info_augmentation_core()};
   return store;
 }
 
 inline const ssl::sdk::ComponentSpec& spec(ssl::sdk::Kind kind, const std::string& name) {
-  const auto& specs = data_specs().specs;
-  auto it = specs.find({kind, name});
-  SSL_CHECK(it != specs.end(), "test: no component ", name);
-  return it->second;
+  return data_specs().spec(kind, name);
 }
-
-using Values = std::map<std::string, ssl::sdk::Value>;
 
 inline std::shared_ptr<ssl::sdk::Dataset> make_dataset(const std::string& name, const Values& values,
                                                        const std::filesystem::path& base_dir = {}) {
-  const auto& s = spec(ssl::sdk::Kind::Dataset, name);
   ssl::sdk::BuildContext ctx;
   ctx.base_dir = base_dir;
-  return std::get<0>(s.factory)(s.schema.resolve(values, "dataset " + name), ctx);
+  return data_specs().build<ssl::sdk::Dataset>(ssl::sdk::Kind::Dataset, name, values, ctx);
 }
 
 inline std::shared_ptr<ssl::sdk::Augmentation> make_op(const std::string& name, const Values& values = {}) {
-  const auto& s = spec(ssl::sdk::Kind::Augmentation, name);
-  return std::get<1>(s.factory)(s.schema.resolve(values, "augmentation " + name), {});
+  return data_specs().build<ssl::sdk::Augmentation>(ssl::sdk::Kind::Augmentation, name, values);
 }
 
 // A fresh folder under the system temp dir, removed with everything in it at scope exit.

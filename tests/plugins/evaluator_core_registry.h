@@ -12,27 +12,13 @@
 #include "ssl/sdk/features.h"
 #include "ssl/sdk/plugin_api.h"
 #include "ssl/sdk/registrar.h"
+#include "spec_store.h"
 
 SSL_PLUGIN_DECLARE_STATIC(evaluator_core);
 
 namespace ssl::test {
 
-class SpecRegistrar : public sdk::Registrar {
- public:
-  void add(sdk::ComponentSpec spec) override { specs.push_back(std::move(spec)); }
-  const sdk::ComponentSpec& get(const std::string& name) const {
-    for (const auto& s : specs)
-      if (s.name == name) return s;
-    throw sdk::Error("no component '" + name + "'");
-  }
-  std::vector<sdk::ComponentSpec> specs;
-};
-
-inline SpecRegistrar evaluator_core_components() {
-  SpecRegistrar r;
-  ssl_static_plugin_info_evaluator_core()->register_components(r);
-  return r;
-}
+inline SpecStore evaluator_core_components() { return SpecStore{ssl_static_plugin_info_evaluator_core()}; }
 
 // Serves fixed features per (split, representation); a missing split throws like a host
 // without [data.test]. max_samples keeps the first rows; augmented views come from `pairs`.

@@ -14,6 +14,7 @@
 #include "ssl/sdk/method.h"
 #include "ssl/sdk/plugin_api.h"
 #include "ssl/sdk/registrar.h"
+#include "spec_store.h"
 
 SSL_PLUGIN_DECLARE_STATIC(backbone_resnet);
 SSL_PLUGIN_DECLARE_STATIC(backbone_simple);
@@ -22,38 +23,22 @@ SSL_PLUGIN_DECLARE_STATIC(method_noncontrastive);
 
 namespace models_test {
 
-using Values = std::map<std::string, ssl::sdk::Value>;
+using ssl::test::Values;
 
-class ModelsRegistry final : public ssl::sdk::Registrar {
+class ModelsRegistry final : public ssl::test::SpecStore {
  public:
-  ModelsRegistry() {
-    ssl_static_plugin_info_backbone_resnet()->register_components(*this);
-    ssl_static_plugin_info_backbone_simple()->register_components(*this);
-    ssl_static_plugin_info_method_contrastive()->register_components(*this);
-    ssl_static_plugin_info_method_noncontrastive()->register_components(*this);
-  }
-  void add(ssl::sdk::ComponentSpec spec) override { specs_.push_back(std::move(spec)); }
-
-  const ssl::sdk::ComponentSpec& spec(ssl::sdk::Kind kind, const std::string& name) const {
-    for (const auto& s : specs_)
-      if (s.kind() == kind && s.name == name) return s;
-    SSL_FAIL("no ", ssl::sdk::kind_name(kind), " named ", name);
-  }
+  ModelsRegistry()
+      : SpecStore{ssl_static_plugin_info_backbone_resnet(), ssl_static_plugin_info_backbone_simple(),
+                  ssl_static_plugin_info_method_contrastive(), ssl_static_plugin_info_method_noncontrastive()} {}
 
   std::shared_ptr<ssl::sdk::Backbone> backbone(const std::string& name, const Values& values,
                                                const ssl::sdk::BuildContext& ctx) const {
-    const auto& s = spec(ssl::sdk::Kind::Backbone, name);
-    return std::get<2>(s.factory)(s.schema.resolve(values, "backbone " + name), ctx);
+    return build<ssl::sdk::Backbone>(ssl::sdk::Kind::Backbone, name, values, ctx);
   }
-
   std::shared_ptr<ssl::sdk::Method> method(const std::string& name, const Values& values,
                                            const ssl::sdk::BuildContext& ctx) const {
-    const auto& s = spec(ssl::sdk::Kind::Method, name);
-    return std::get<3>(s.factory)(s.schema.resolve(values, "method " + name), ctx);
+    return build<ssl::sdk::Method>(ssl::sdk::Kind::Method, name, values, ctx);
   }
-
- private:
-  std::vector<ssl::sdk::ComponentSpec> specs_;
 };
 
 }  // namespace models_test

@@ -35,10 +35,7 @@ Data clusters(int64_t classes, int64_t per_class, int64_t d, double scale, doubl
 
 std::shared_ptr<ssl::sdk::Evaluator> build(const std::string& name,
                                            std::map<std::string, ssl::sdk::Value> given = {}) {
-  const auto components = ssl::test::evaluator_core_components();
-  const auto& spec = components.get(name);
-  const ssl::sdk::Config config = spec.schema.resolve(given, "evaluator " + name);
-  return std::get<ssl::sdk::EvaluatorFactory>(spec.factory)(config, ssl::sdk::BuildContext{});
+  return ssl::test::evaluator_core_components().build<ssl::sdk::Evaluator>(ssl::sdk::Kind::Evaluator, name, given);
 }
 
 double metric(const ssl::sdk::EvalResult& r, const std::string& key) {
@@ -59,11 +56,11 @@ ssl::sdk::EvalContext context(FakeFeatureSource& source, uint64_t seed = 0) {
 
 TEST_CASE("evaluator_core registers knn, linear and collapse evaluators", "[evaluator_core]") {
   const auto r = ssl::test::evaluator_core_components();
-  REQUIRE(r.specs.size() == 3);
+  REQUIRE(r.specs().size() == 3);
   for (const char* name : {"knn", "linear", "collapse"})
-    CHECK(r.get(name).kind() == ssl::sdk::Kind::Evaluator);
-  CHECK(std::get<int64_t>(*r.get("knn").schema.find("k")->default_value) == 200);
-  CHECK(std::get<double>(*r.get("knn").schema.find("temperature")->default_value) == 0.1);
+    CHECK(r.spec(ssl::sdk::Kind::Evaluator, name).kind() == ssl::sdk::Kind::Evaluator);
+  CHECK(std::get<int64_t>(*r.spec(ssl::sdk::Kind::Evaluator, "knn").schema.find("k")->default_value) == 200);
+  CHECK(std::get<double>(*r.spec(ssl::sdk::Kind::Evaluator, "knn").schema.find("temperature")->default_value) == 0.1);
 }
 
 TEST_CASE("knn scores well-separated Gaussian clusters perfectly", "[evaluator_core]") {

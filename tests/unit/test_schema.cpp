@@ -50,12 +50,12 @@ TEST_CASE("a schema rejects a float where an int is declared and NaN anywhere") 
   CHECK(s.check(*s.find("temperature"), Value(0.0), out).value() == "must be > 0, got 0.0");
 }
 
-TEST_CASE("the TOML stub lists every key with its default and doc") {
-  const std::string stub = example().toml_stub("method", "demo");
-  CHECK_THAT(stub, Catch::StartsWith("[method]\ntype = \"demo\"\n"));
-  CHECK_THAT(stub, Catch::Contains("# tau (> 0)\ntemperature = 0.2\n"));
-  CHECK_THAT(stub, Catch::Contains("scale = [0.08, 1.0]"));
-  CHECK_THAT(stub, Catch::Contains("# root = <string>  (required)"));
+TEST_CASE("the TOML template lists every key with its default and doc") {
+  const std::string tmpl = example().toml_template("method", "demo");
+  CHECK_THAT(tmpl, Catch::StartsWith("[method]\ntype = \"demo\"\n"));
+  CHECK_THAT(tmpl, Catch::Contains("# tau (> 0)\ntemperature = 0.2\n"));
+  CHECK_THAT(tmpl, Catch::Contains("scale = [0.08, 1.0]"));
+  CHECK_THAT(tmpl, Catch::Contains("# root = <string>  (required)"));
 }
 
 TEST_CASE("a config refuses undeclared keys and wrong types with the component's name") {

@@ -77,8 +77,8 @@ class SSL_SDK_API Schema {
   // The host does the same with file positions; this is for static twins and tests.
   Config resolve(const std::map<std::string, Value>& given, const std::string& context) const;
 
-  // A TOML stub with the defaults under `[header]`, each key preceded by its doc as a comment.
-  std::string toml_stub(const std::string& header, const std::string& type_name) const;
+  // A TOML template with the defaults under `[header]`, each key preceded by its doc as a comment.
+  std::string toml_template(const std::string& header, const std::string& type_name) const;
 
  private:
   KeyBuilder add(const std::string& name, ValueType type, std::optional<Value> def,
