@@ -21,7 +21,10 @@ int64_t ModelFeatureSource::num_classes(sdk::Split split) const {
 }
 
 sdk::Features ModelFeatureSource::extract(const sdk::FeatureRequest& req) {
-  const auto key = std::make_tuple(int(req.split), int(req.representation), req.max_samples, req.augmented_views, req.seed);
+  // Un-augmented features of the whole split do not depend on the seed.
+  const bool whole_plain = req.max_samples <= 0 && req.augmented_views == 0;
+  const auto key = std::make_tuple(int(req.split), int(req.representation), whole_plain ? 0 : req.max_samples,
+                                   req.augmented_views, whole_plain ? uint64_t{0} : req.seed);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
 
   const auto& data = req.split == sdk::Split::Train ? rt_.train : rt_.test;
@@ -42,6 +45,16 @@ sdk::Features ModelFeatureSource::extract(const sdk::FeatureRequest& req) {
     all.resize(static_cast<size_t>(req.max_samples));
     std::sort(all.begin(), all.end());
     opt.subset = std::move(all);
+    // A subset of plain features already extracted for the whole split: select its rows
+    // (eval mode, so each image's features do not depend on its batch).
+    const auto whole = std::make_tuple(int(req.split), int(req.representation), int64_t{0}, int64_t{0}, uint64_t{0});
+    if (auto it = cache_.find(whole); req.augmented_views == 0 && it != cache_.end()) {
+      const at::Tensor rows = at::tensor(opt.subset, at::kLong);
+      sdk::Features out{it->second.values.index_select(0, rows), it->second.labels.index_select(0, rows),
+                        it->second.indices.index_select(0, rows)};
+      cache_.emplace(key, out);
+      return out;
+    }
   }
   std::vector<ViewChain> chains;
   if (req.augmented_views > 0) {

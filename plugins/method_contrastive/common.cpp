@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include "ssl/nn/losses.h"
+
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
@@ -8,8 +10,7 @@ namespace ssl::plugins::method_contrastive {
 PairSimilarity pair_similarity(const at::Tensor& z1, const at::Tensor& z2) {
   torch::NoGradGuard no_grad;
   const int64_t n = z1.size(0);
-  at::Tensor z = at::cat({z1.detach(), z2.detach()}, 0);
-  z = z / z.norm(2, {1}, true).clamp_min(1e-12);
+  const at::Tensor z = nn::l2_normalize(at::cat({z1.detach(), z2.detach()}, 0));
   const at::Tensor sim = at::matmul(z, z.t());  // [2N, 2N]
   const at::Tensor pos = (z.narrow(0, 0, n) * z.narrow(0, n, n)).sum(1);  // [N]
   // Everything but the diagonal (self) and the two positive entries of each pair.
