@@ -15,9 +15,13 @@
 #include "plugin_library.h"
 #include "registry.h"
 #include "report/report.h"
+#include "report/study_report.h"
+#include "run_folder.h"
 #include "runtime.h"
 #include "ssl/sdk/error.h"
 #include "ssl/sdk/log.h"
+#include "study.h"
+#include "study_runner.h"
 #include "trainer.h"
 
 namespace ssl::host {
@@ -33,18 +37,7 @@ Registry load_registry(const CommonOptions& common) {
 }
 
 Pipeline load_pipeline(const Registry& registry, const PipelineOptions& opt) {
-  const fs::path file(opt.file);
-  Node root = load_document(file);
-  std::vector<Diagnostic> errors;
-  for (const auto& o : opt.overrides) {
-    try {
-      apply_override(root, o);
-    } catch (const ConfigError& e) {
-      errors.insert(errors.end(), e.diagnostics().begin(), e.diagnostics().end());
-    }
-  }
-  if (!errors.empty()) throw ConfigError(errors);
-  return resolve_pipeline(root, registry, file);
+  return host::load_pipeline(registry, fs::path(opt.file), opt.overrides);
 }
 
 std::string pad(const std::string& s, size_t width) { return s.size() >= width ? s : s + std::string(width - s.size(), ' '); }
@@ -158,41 +151,23 @@ int cmd_validate(const CommonOptions& common, const PipelineOptions& opt) {
 
 int cmd_run(const CommonOptions& common, const PipelineOptions& opt, const RunOptions& run) {
   set_console_log_sink();
+  if (run.resume && run.overwrite) throw UsageError("--resume and --overwrite exclude each other");
   Registry registry = load_registry(common);
+  const Node root = load_document(fs::path(opt.file));
+  if (is_study(root)) return run_study(registry, parse_study(root, fs::path(opt.file)), opt.overrides, run);
   Pipeline p = load_pipeline(registry, opt);
   const fs::path run_dir = run.output.empty() ? fs::path("runs") / p.name() : fs::path(run.output);
-  std::error_code ec;
-  const bool has_run = fs::exists(run_dir / "metrics.jsonl", ec) || fs::exists(run_dir / "checkpoints", ec);
-  if (run.resume && run.overwrite) throw UsageError("--resume and --overwrite exclude each other");
+  const bool has_run = holds_run(run_dir);
   if (run.resume && !has_run) throw UsageError("--resume: " + run_dir.string() + " holds no run to continue");
   if (!run.resume && has_run && !run.overwrite) {
     throw UsageError(run_dir.string() + " already holds a run: continue it with --resume, replace it with --overwrite, "
                      "or pick another folder with --output");
   }
-  Runtime rt = build_runtime(p, registry, run_dir);
-  if (run.overwrite && has_run) {
-    fs::remove_all(run_dir / "checkpoints", ec);
-    fs::remove(run_dir / "metrics.jsonl", ec);
-    fs::remove(run_dir / "backbone.pt", ec);
-  }
-  fs::create_directories(run_dir, ec);
-  if (ec) throw sdk::Error("cannot create the run folder " + run_dir.string() + ": " + ec.message());
-  const std::string resolved = to_toml(p);
-  if (run.resume) {
-    std::ifstream in(run_dir / "pipeline.resolved.toml");
-    const std::string before((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!before.empty() && before != resolved) {
-      fmt::print(stderr, "warning: the pipeline differs from the one this run started with; continuing with the new one\n");
-    }
-  }
-  write_file_atomic(run_dir / "pipeline.resolved.toml", std::vector<char>(resolved.begin(), resolved.end()));
-  fmt::print("run {}: method {}, backbone {}, {} training images, device {}\n", p.name(), p.method.type(), p.backbone.type(),
-             rt.train->size(), rt.device.str());
   TrainOptions topt;
-  topt.resume = run.resume;
   topt.stop_requested = run.stop_requested;
   topt.stop_at_step = run.stop_at_step;
-  const TrainOutcome outcome = train(rt, topt);
+  const RunStart start = run.resume ? RunStart::Resume : has_run ? RunStart::Overwrite : RunStart::Fresh;
+  const TrainOutcome outcome = train_in_folder(registry, p, run_dir, start, topt);
   return outcome == TrainOutcome::Interrupted ? kExitInterrupted : kExitOk;
 }
 
@@ -216,8 +191,12 @@ int cmd_eval(const CommonOptions& common, const PipelineOptions& opt, const Eval
 }
 
 int cmd_report(const std::string& run_dir) {
+  if (report::is_study_folder(run_dir)) {
+    fmt::print("{}\n", report::rewrite_study(run_dir).string());
+    return kExitOk;
+  }
   if (!report::is_run_folder(run_dir))
-    throw UsageError(run_dir + " is not a run folder (it holds neither metrics.jsonl nor pipeline.resolved.toml)");
+    throw UsageError(run_dir + " is neither a run folder (metrics.jsonl, pipeline.resolved.toml) nor a study folder (study.json)");
   fmt::print("{}\n", report::write_report(run_dir).string());
   return kExitOk;
 }

@@ -228,6 +228,10 @@ void apply_override(Node& root, const std::string& assignment) {
       leaf.value = parse_raw_value(text);
       leaf.raw = text;
       leaf.pos = pos;
+      // A new component type replaces the table, as in includes: the old keys belong to the
+      // old component (later --set keys may add the new one's).
+      const Node* old_type = key == "type" && cur != &root ? cur->find("type") : nullptr;
+      if (old_type && old_type->type == Node::Type::Value && !(old_type->value == leaf.value)) cur->table.clear();
       cur->set(key, std::move(leaf));
       return;
     }

@@ -75,7 +75,7 @@ const sdk::Schema& schedule_schema() {
 const sdk::Schema& trainer_schema() {
   static const sdk::Schema s = [] {
     sdk::Schema s;
-    s.add_int("epochs", 1, "passes over the training set").min(1);
+    s.add_int("epochs", 1, "passes over the training set (0: no training, only the final evaluation of the initial model: a random-encoder or raw-pixel baseline)").min(0);
     s.add_int("max_steps", 0, "stop after this many optimizer steps in total (0: no limit)").min(0);
     s.add_int("log_every", 10, "steps between metrics.jsonl lines").min(1);
     s.add_int("checkpoint_every", 1, "epochs between checkpoints (0: only at the end)").min(0);

@@ -55,9 +55,9 @@ int main(int argc, char** argv) {
   add_pipeline(validate);
 
   RunOptions run;
-  auto* run_cmd = app.add_subcommand("run", "train a pipeline; outputs go to runs/<name>/");
+  auto* run_cmd = app.add_subcommand("run", "train a pipeline (outputs in runs/<name>/), or every arm of a study (a file with [[arms]])");
   add_pipeline(run_cmd);
-  run_cmd->add_option("--output", run.output, "run folder (default: runs/<pipeline name>)");
+  run_cmd->add_option("--output", run.output, "run folder, or a study's folder (default: runs/<name>)");
   run_cmd->add_flag("--resume", run.resume, "continue the run in the run folder from its last checkpoint");
   run_cmd->add_flag("--overwrite", run.overwrite, "replace an existing run in the run folder");
   run_cmd->add_option("--stop-at-step", run.stop_at_step,
@@ -71,8 +71,8 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--output", eval.output, "where eval_metrics.jsonl goes (default: the checkpoint's run folder)");
 
   std::string report_dir;
-  auto* report_cmd = app.add_subcommand("report", "write RUN_DIR/report.html (curves, collapse metrics, spectra, PCA)");
-  report_cmd->add_option("run_dir", report_dir, "a run folder (runs/<name>)")->required();
+  auto* report_cmd = app.add_subcommand("report", "write RUN_DIR/report.html (curves, collapse metrics, spectra, PCA), or a study folder's page");
+  report_cmd->add_option("run_dir", report_dir, "a run folder (runs/<name>) or a study folder")->required();
 
   try {
     app.parse(argc, argv);

@@ -23,6 +23,67 @@ int64_t Pipeline::total_views() const {
 
 namespace {
 
+std::optional<std::string> closest_name(const std::string& key, const std::vector<std::string>& options) {
+  std::optional<std::string> best;
+  size_t best_d = std::max<size_t>(2, key.size() / 3) + 1;
+  for (const auto& o : options) {
+    const size_t d = sdk::edit_distance(key, o);
+    if (d < best_d) { best_d = d; best = o; }
+  }
+  return best;
+}
+
+}  // namespace
+
+sdk::Config check_section(const Node& table, const sdk::Schema& schema, const std::string& where,
+                          std::vector<Diagnostic>& errors, const std::vector<std::string>& other_keys) {
+  auto error = [&](const SourcePos& pos, std::string message) { errors.push_back({pos, std::move(message)}); };
+  std::map<std::string, sdk::Value> values;
+  for (const auto& [key, node] : table.table) {
+    if (std::find(other_keys.begin(), other_keys.end(), key) != other_keys.end()) continue;
+    const sdk::KeySpec* spec = schema.find(key);
+    if (!spec) {
+      std::string msg = "unknown key '" + key + "' in " + where;
+      auto suggestion = schema.suggest(key);
+      if (!suggestion) suggestion = closest_name(key, other_keys);
+      if (suggestion) msg += "; did you mean '" + *suggestion + "'?";
+      error(node.pos, msg);
+      continue;
+    }
+    if (node.type != Node::Type::Value) {
+      error(node.pos, "'" + key + "' in " + where + " must be a " + sdk::type_name(spec->type) + ", not a table");
+      continue;
+    }
+    sdk::Value given = node.value;
+    if (node.raw) {
+      auto typed = parse_raw_as(*node.raw, spec->type);
+      if (!typed) {
+        error(node.pos, "'" + key + "' in " + where + ": expected " + sdk::type_name(spec->type) + ", got '" +
+                            *node.raw + "'");
+        continue;
+      }
+      given = *typed;
+    }
+    sdk::Value out;
+    if (auto problem = schema.check(*spec, given, out)) {
+      error(node.pos, "'" + key + "' in " + where + " " + *problem);
+      continue;
+    }
+    values[key] = std::move(out);
+  }
+  for (const auto& spec : schema.keys()) {
+    if (values.count(spec.name)) continue;
+    if (spec.required()) {
+      if (!table.find(spec.name)) error(table.pos, "missing required key '" + spec.name + "' in " + where);
+      continue;
+    }
+    values[spec.name] = *spec.default_value;
+  }
+  return sdk::Config(where, std::move(values));
+}
+
+namespace {
+
 class Validator {
  public:
   explicit Validator(const Registry& registry) : registry_(registry) {}
@@ -30,52 +91,9 @@ class Validator {
 
   void error(const SourcePos& pos, std::string message) { errors.push_back({pos, std::move(message)}); }
 
-  // Validates the value keys of `table` against `schema`; `allowed_tables` are sub-tables
-  // handled by the caller. Returns the resolved Config (defaults filled).
   sdk::Config section(const Node& table, const sdk::Schema& schema, const std::string& where,
                       const std::vector<std::string>& other_keys = {}) {
-    std::map<std::string, sdk::Value> values;
-    for (const auto& [key, node] : table.table) {
-      if (std::find(other_keys.begin(), other_keys.end(), key) != other_keys.end()) continue;
-      const sdk::KeySpec* spec = schema.find(key);
-      if (!spec) {
-        std::string msg = "unknown key '" + key + "' in " + where;
-        auto suggestion = schema.suggest(key);
-        if (!suggestion) suggestion = closest(key, other_keys);
-        if (suggestion) msg += "; did you mean '" + *suggestion + "'?";
-        error(node.pos, msg);
-        continue;
-      }
-      if (node.type != Node::Type::Value) {
-        error(node.pos, "'" + key + "' in " + where + " must be a " + sdk::type_name(spec->type) + ", not a table");
-        continue;
-      }
-      sdk::Value given = node.value;
-      if (node.raw) {
-        auto typed = parse_raw_as(*node.raw, spec->type);
-        if (!typed) {
-          error(node.pos, "'" + key + "' in " + where + ": expected " + sdk::type_name(spec->type) + ", got '" +
-                              *node.raw + "'");
-          continue;
-        }
-        given = *typed;
-      }
-      sdk::Value out;
-      if (auto problem = schema.check(*spec, given, out)) {
-        error(node.pos, "'" + key + "' in " + where + " " + *problem);
-        continue;
-      }
-      values[key] = std::move(out);
-    }
-    for (const auto& spec : schema.keys()) {
-      if (values.count(spec.name)) continue;
-      if (spec.required()) {
-        if (!table.find(spec.name)) error(table.pos, "missing required key '" + spec.name + "' in " + where);
-        continue;
-      }
-      values[spec.name] = *spec.default_value;
-    }
-    return sdk::Config(where, std::move(values));
+    return check_section(table, schema, where, errors, other_keys);
   }
 
   // A component table: `type` picks the registry entry; the rest is checked against the
@@ -99,7 +117,7 @@ class Validator {
     out.entry = registry_.find(kind, *name);
     if (!out.entry) {
       std::string msg = std::string("unknown ") + sdk::kind_name(kind) + " '" + *name + "'";
-      if (auto s = closest(*name, registry_.names(kind))) msg += "; did you mean '" + *s + "'?";
+      if (auto s = closest_name(*name, registry_.names(kind))) msg += "; did you mean '" + *s + "'?";
       msg += " (ssl-host list " + std::string(sdk::kind_name(kind)) + " shows what is installed)";
       error(type->pos, msg);
       return out;
@@ -114,16 +132,6 @@ class Validator {
     out.config = sdk::Config(context, std::move(own));
     out.common = sdk::Config(context, std::move(host));
     return out;
-  }
-
-  static std::optional<std::string> closest(const std::string& key, const std::vector<std::string>& options) {
-    std::optional<std::string> best;
-    size_t best_d = std::max<size_t>(2, key.size() / 3) + 1;
-    for (const auto& o : options) {
-      const size_t d = sdk::edit_distance(key, o);
-      if (d < best_d) { best_d = d; best = o; }
-    }
-    return best;
   }
 
   const Node* table_array(const Node& root, const std::string& key) {
@@ -239,6 +247,20 @@ void write_component(std::ostringstream& out, const std::string& header, const C
   out << "\n";
 }
 }  // namespace
+
+Pipeline load_pipeline(const Registry& registry, const fs::path& file, const std::vector<std::string>& overrides) {
+  Node root = load_document(file);
+  std::vector<Diagnostic> errors;
+  for (const auto& o : overrides) {
+    try {
+      apply_override(root, o);
+    } catch (const ConfigError& e) {
+      errors.insert(errors.end(), e.diagnostics().begin(), e.diagnostics().end());
+    }
+  }
+  if (!errors.empty()) throw ConfigError(errors);
+  return resolve_pipeline(root, registry, file);
+}
 
 std::string to_toml(const Pipeline& p) {
   std::ostringstream out;

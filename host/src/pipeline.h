@@ -9,6 +9,7 @@
 #include "config_tree.h"
 #include "registry.h"
 #include "ssl/sdk/config.h"
+#include "ssl/sdk/schema.h"
 
 namespace ssl::host {
 
@@ -45,9 +46,20 @@ struct Pipeline {
   int64_t total_views() const;
 };
 
+// Checks the value keys of `table` against `schema` (unknown keys with a did-you-mean, types,
+// constraints, required keys), appending every problem to `errors`; `other_keys` are keys the
+// caller handles (sub-tables). Returns the values with defaults filled in.
+sdk::Config check_section(const Node& table, const sdk::Schema& schema, const std::string& where,
+                          std::vector<Diagnostic>& errors, const std::vector<std::string>& other_keys = {});
+
 // Validates the whole document against the host's and the components' schemas and returns
 // the resolved pipeline. Throws ConfigError with every problem found, each with its position.
 Pipeline resolve_pipeline(const Node& root, const Registry& registry, const std::filesystem::path& file);
+
+// Loads `file` (with its includes), applies the KEY=VALUE overrides in order and resolves it;
+// every problem of the overrides and the document is reported at once (ConfigError).
+Pipeline load_pipeline(const Registry& registry, const std::filesystem::path& file,
+                       const std::vector<std::string>& overrides);
 
 // The resolved pipeline as TOML (every key, defaults included): loading it again gives the
 // same pipeline.

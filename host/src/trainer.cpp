@@ -131,6 +131,13 @@ TrainOutcome train(Runtime& rt, const TrainOptions& options) {
   const auto run_start = Clock::now();
   const int64_t first_step = pos.step;
   int64_t window_steps = 0;
+  double eval_seconds = 0.0;  // evaluation rounds, kept out of the training time in the summary
+  auto evaluate = [&](int64_t epochs_done, int64_t step, bool final) {
+    const auto t0 = Clock::now();
+    auto results = run_evaluators(rt, epochs_done, step, final, &log, console);
+    eval_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+    return results;
+  };
 
   for (; pos.epoch < epochs && pos.step < total_steps; ++pos.epoch, pos.step_in_epoch = 0) {
     sdk::EpochContext ectx;
@@ -233,7 +240,7 @@ TrainOutcome train(Runtime& rt, const TrainOptions& options) {
     const int64_t done = pos.epoch + 1;
     const bool finished = pos.step >= total_steps || done == epochs;
     if (!finished) {
-      const auto results = run_evaluators(rt, done, pos.step, false, &log, console);
+      const auto results = evaluate(done, pos.step, false);
       if (!results.empty()) {
         const auto fired = alarms.check(eval_record(results, pos.step, done), done, log, console);
         report::refresh_report(rt.run_dir);
@@ -250,10 +257,20 @@ TrainOutcome train(Runtime& rt, const TrainOptions& options) {
   save(rt, opt, end, keep);
   save_tensors(rt.run_dir / "backbone.pt", module_state(*rt.method->backbone()));
   const int64_t epochs_done = std::min(pos.epoch, epochs);
-  alarms.check(eval_record(run_evaluators(rt, epochs_done, pos.step, true, &log, console), pos.step, epochs_done),
-               epochs_done, log, console);
-  report::refresh_report(rt.run_dir);
+  alarms.check(eval_record(evaluate(epochs_done, pos.step, true), pos.step, epochs_done), epochs_done, log, console);
   const double total = std::chrono::duration<double>(Clock::now() - run_start).count();
+  // The run's summary (what `ssl-host study` compares): present only when the run finished.
+  const double train_s = total - eval_seconds;
+  log.write(nlohmann::json{{"step", pos.step},
+                           {"epoch", epochs_done},
+                           {"summary",
+                            {{"wall_s", total},
+                             {"train_s", train_s},
+                             {"eval_s", eval_seconds},
+                             {"steps", pos.step - first_step},
+                             {"train_img_per_s", double((pos.step - first_step) * images_per_step) / std::max(train_s, 1e-9)},
+                             {"resumed", options.resume}}}});
+  report::refresh_report(rt.run_dir);
   console.line(fmt::format("done: {} steps in {}; data wait {:.1f}% of the time; run folder {}", pos.step - first_step,
                            format_duration(total), 100.0 * loader.wait_seconds() / std::max(total, 1e-9),
                            rt.run_dir.string()));

@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include <cmath>
+
 #include "ssl/nn/losses.h"
 
 #include <ATen/ATen.h>
@@ -17,6 +19,10 @@ PairSimilarity pair_similarity(const at::Tensor& z1, const at::Tensor& z2) {
   const at::Tensor neg_sum = sim.sum() - sim.diagonal().sum() - 2.0 * pos.sum();
   const double neg_count = n > 1 ? double(2 * n) * double(2 * n - 2) : 1.0;
   return {pos.mean(), neg_sum / neg_count};
+}
+
+at::Tensor uniform_loss_ref(int64_t candidates) {
+  return at::scalar_tensor(std::log(static_cast<double>(candidates)), at::kDouble);
 }
 
 }  // namespace ssl::plugins::method_contrastive

@@ -5,6 +5,8 @@
 // ssl/nn/ (shared with the other method plugins).
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
+
 namespace ssl::plugins::method_contrastive {
 
 // Detached diagnostics of a positive pair batch z1, z2 [N, D] (local rows only):
@@ -15,5 +17,10 @@ struct PairSimilarity {
   at::Tensor neg_sim;
 };
 PairSimilarity pair_similarity(const at::Tensor& z1, const at::Tensor& z2);
+
+// ln K: a K-way cross-entropy's value when every candidate scores alike (the embedding has
+// collapsed to a point). Logged as <method>/uniform_loss_ref; the host's alarm fires when the
+// loss stays near it ([alarms] uniform_loss_tolerance / uniform_loss_patience).
+at::Tensor uniform_loss_ref(int64_t candidates);
 
 }  // namespace ssl::plugins::method_contrastive

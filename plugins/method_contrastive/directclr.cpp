@@ -27,7 +27,10 @@ sdk::StepOutput DirectCLR::training_step(const sdk::Batch& batch, const sdk::Ste
   sdk::StepOutput out;
   out.loss = nn::nt_xent_loss(r1, r2, temperature_, *comm_);
   const PairSimilarity sim = pair_similarity(r1, r2);
-  out.metrics = {{"loss", out.loss.detach()}, {"pos_sim", sim.pos_sim}, {"neg_sim", sim.neg_sim}};
+  out.metrics = {{"loss", out.loss.detach()},
+                 {"pos_sim", sim.pos_sim},
+                 {"neg_sim", sim.neg_sim},
+                 {"uniform_loss_ref", uniform_loss_ref(2 * r1.size(0) * comm_->world_size() - 1)}};
   return out;
 }
 

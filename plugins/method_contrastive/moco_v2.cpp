@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "common.h"
 #include "ssl/nn/losses.h"
 #include "ssl/nn/method_support.h"
 #include "ssl/sdk/error.h"
@@ -50,7 +51,8 @@ sdk::StepOutput MoCoV2::training_step(const sdk::Batch& batch, const sdk::StepIn
     out.metrics = {{"loss", out.loss.detach()},
                    {"momentum_tau", at::scalar_tensor(target_->tau(info.progress()))},
                    {"pos_sim", nn::mean_cosine(q, k_norm)},
-                   {"neg_sim", at::matmul(nn::l2_normalize(q.detach()), negatives.t()).mean()}};
+                   {"neg_sim", at::matmul(nn::l2_normalize(q.detach()), negatives.t()).mean()},
+                   {"uniform_loss_ref", uniform_loss_ref(1 + negatives.size(0))}};
   }
   // After the loss (the queue read above holds only earlier steps' keys).
   queue_->enqueue(comm_->all_gather(k_norm));

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include "common.h"
 #include "ssl/nn/losses.h"
 #include "ssl/nn/method_support.h"
 #include "ssl/sdk/error.h"
@@ -30,7 +31,9 @@ sdk::StepOutput MoCoV3::training_step(const sdk::Batch& batch, const sdk::StepIn
                       nn::info_nce(q2, k1, temperature_, *comm_));
   out.metrics = {{"loss", out.loss.detach()},
                  {"momentum_tau", at::scalar_tensor(target_->tau(info.progress()))},
-                 {"pos_sim", 0.5 * (nn::mean_cosine(q1, k2) + nn::mean_cosine(q2, k1))}};
+                 {"pos_sim", 0.5 * (nn::mean_cosine(q1, k2) + nn::mean_cosine(q2, k1))},
+                 // two InfoNCE terms over N * W keys each, scaled by 2 * tau
+                 {"uniform_loss_ref", 2.0 * scale * uniform_loss_ref(q1.size(0) * comm_->world_size())}};
   return out;
 }
 

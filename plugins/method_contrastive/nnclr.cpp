@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include "common.h"
 #include "ssl/nn/losses.h"
 #include "ssl/nn/method_support.h"
 #include "ssl/sdk/error.h"
@@ -42,7 +43,9 @@ sdk::StepOutput NNCLR::training_step(const sdk::Batch& batch, const sdk::StepInf
                     nn::info_nce(nn2, p1, temperature_, *comm_, nn::KeyGather::WithGrad));
   torch::NoGradGuard no_grad;
   const at::Tensor z1n = nn::l2_normalize(z1.detach());
-  out.metrics = {{"loss", out.loss.detach()}, {"nn_sim", nn::mean_cosine(z1n, nn1)}};
+  out.metrics = {{"loss", out.loss.detach()},
+                 {"nn_sim", nn::mean_cosine(z1n, nn1)},
+                 {"uniform_loss_ref", uniform_loss_ref(z1.size(0) * comm_->world_size())}};
   queue_->enqueue(comm_->all_gather(z1n));  // after the loss
   return out;
 }

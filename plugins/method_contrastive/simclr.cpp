@@ -23,7 +23,9 @@ sdk::StepOutput SimCLR::training_step(const sdk::Batch& batch, const sdk::StepIn
   sdk::StepOutput out;
   out.loss = nn::nt_xent_loss(z1, z2, temperature_, *comm_);
   const PairSimilarity sim = pair_similarity(z1, z2);
-  out.metrics = {{"pos_sim", sim.pos_sim}, {"neg_sim", sim.neg_sim}};
+  out.metrics = {{"pos_sim", sim.pos_sim},
+                 {"neg_sim", sim.neg_sim},
+                 {"uniform_loss_ref", uniform_loss_ref(2 * z1.size(0) * comm_->world_size() - 1)}};
   return out;
 }
 

@@ -153,3 +153,19 @@ TEST_CASE("a stride-2 stem halves the resolution the first stage sees") {
   CHECK(stem_out(full).size(2) == 28);
   CHECK(stem_out(half).size(2) == 14);
 }
+
+TEST_CASE("pixels flattens the image it was built for and refuses any other shape") {
+  ModelsRegistry registry;
+  ssl::sdk::BuildContext ctx = context(1);
+  ctx.input_size = 28;
+  auto net = registry.backbone("pixels", {}, ctx);
+  CHECK(net->num_features() == 784);
+  CHECK(net->parameters().empty());
+  const at::Tensor x = at::randn({3, 1, 28, 28});
+  CHECK(at::equal(net->forward(x), x.reshape({3, 784})));
+  CHECK(at::equal(net->forward(x.contiguous(at::MemoryFormat::ChannelsLast)), x.reshape({3, 784})));
+  CHECK_THROWS_WITH(net->forward(at::randn({3, 1, 32, 32})), Catch::Contains("expected images [N, 1, 28, 28]"));
+  auto sized = registry.backbone("pixels", {{"in_channels", int64_t{3}}, {"size", int64_t{32}}}, context(0));
+  CHECK(sized->num_features() == 3 * 32 * 32);
+  CHECK_THROWS_WITH(registry.backbone("pixels", {}, context(0)), Catch::Contains("set in_channels and size"));
+}

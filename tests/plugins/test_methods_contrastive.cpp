@@ -236,3 +236,22 @@ TEST_CASE("directclr: two SGD steps train the backbone and a round trip restores
   check_two_steps(r, "directclr", {{"d0", int64_t{12}}});
   check_round_trip(r, "directclr", {{"d0", int64_t{12}}});
 }
+
+// ---- The collapse reference of every K-way loss ----
+
+TEST_CASE("contrastive methods log ln K of their K-way loss as uniform_loss_ref") {
+  torch::manual_seed(49);
+  ModelsRegistry r;
+  auto ref = [&](const std::string& name, Values extra) {
+    auto m = build(r, name, std::move(extra));
+    const auto out = m->training_step(two_views(), step_info(0));  // N = 8 images
+    for (const auto& [key, value] : out.metrics)
+      if (key == "uniform_loss_ref") return value.item<double>();
+    FAIL(name << " logs no uniform_loss_ref");
+    return 0.0;
+  };
+  CHECK(ref("moco_v2", {{"queue_size", int64_t{16}}}) == Approx(std::log(17.0)));  // key + queue
+  CHECK(ref("moco_v3", {{"temperature", 0.2}}) == Approx(2 * 2 * 0.2 * std::log(8.0)));  // two terms x 2 tau
+  CHECK(ref("nnclr", {}) == Approx(std::log(8.0)));
+  CHECK(ref("directclr", {{"d0", int64_t{8}}}) == Approx(std::log(15.0)));  // 2N - 1
+}

@@ -68,14 +68,17 @@ TEST_CASE("simclr: two SGD steps give a finite loss and gradients reaching the f
     const at::Tensor before = conv1.detach().clone();
     sgd.step();
     CHECK_FALSE(at::equal(before, conv1));
-    REQUIRE(out.metrics.size() == 2);
+    REQUIRE(out.metrics.size() == 3);
     CHECK(out.metrics[0].first == "pos_sim");
     CHECK(out.metrics[1].first == "neg_sim");
-    for (const auto& m : out.metrics) {
+    for (int i = 0; i < 2; ++i) {
+      const auto& m = out.metrics[i];
       CHECK_FALSE(m.second.requires_grad());
       CHECK(m.second.item<double>() >= -1.0);
       CHECK(m.second.item<double>() <= 1.0);
     }
+    CHECK(out.metrics[2].first == "uniform_loss_ref");
+    CHECK(out.metrics[2].second.item<double>() == Approx(std::log(11.0)));  // 2N - 1 candidates, N = 6
   }
 }
 
@@ -87,6 +90,9 @@ TEST_CASE("simclr: identical images everywhere give the collapsed loss log(2N - 
   const at::Tensor x = at::randn({1, 1, 28, 28}).expand({n, 1, 28, 28});
   auto out = method->training_step(two_views(x, x), {});
   CHECK(out.loss.item<double>() == Approx(std::log(2.0 * n - 1.0)).epsilon(1e-4));
+  // ... which is the uniform_loss_ref the collapse alarm compares the loss with.
+  CHECK(out.metrics.back().first == "uniform_loss_ref");
+  CHECK(out.loss.item<double>() == Approx(out.metrics.back().second.item<double>()).epsilon(1e-4));
 }
 
 TEST_CASE("simclr: embed returns the projector output and backbone the shared backbone") {

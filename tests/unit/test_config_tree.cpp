@@ -80,6 +80,20 @@ TEST_CASE("overrides create tables, index arrays of tables and keep the raw text
   CHECK_THROWS_WITH(apply_override(root, "novalue"), Catch::Contains("expected KEY=VALUE"));
 }
 
+TEST_CASE("--set of another component type replaces the table; the same type keeps its keys") {
+  const fs::path d = temp_dir("set_retype");
+  write(d / "p.toml", "[backbone]\ntype = \"tiny_cnn\"\nwidth = 16\n");
+  Node root = load_document(d / "p.toml");
+  apply_override(root, "backbone.type=tiny_cnn");
+  CHECK(root.find("backbone")->find("width") != nullptr);
+  apply_override(root, "backbone.type=pixels");
+  CHECK(root.find("backbone")->find("width") == nullptr);
+  apply_override(root, "backbone.size=28");
+  CHECK(root.find("backbone")->table.size() == 2);
+  apply_override(root, "name=type");  // a top-level key named like a value is not a component
+  CHECK(root.find("name") != nullptr);
+}
+
 TEST_CASE("override text is typed by the declared type") {
   using ssl::sdk::Value;
   using ssl::sdk::ValueType;

@@ -5,12 +5,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
-#include <regex>
-#include <sstream>
 
 #include "checkpoint.h"
+#include "report/run_data.h"
+#include "report/style.h"
 #include "report/svg_plot.h"
 #include "ssl/sdk/log.h"
 
@@ -19,83 +18,6 @@ namespace ssl::host::report {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Top-level keys and each section's `type`, from the resolved pipeline's simple TOML.
-std::map<std::string, std::string> pipeline_facts(const std::string& toml) {
-  std::map<std::string, std::string> out;
-  std::istringstream in(toml);
-  std::string line, section;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    if (line[0] == '[') {
-      section = line.substr(line.find_first_not_of('['));
-      section = section.substr(0, section.find(']'));
-      continue;
-    }
-    const auto eq = line.find(" = ");
-    if (eq == std::string::npos) continue;
-    std::string key = line.substr(0, eq), value = line.substr(eq + 3);
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-    const std::string full = section.empty() ? key : section + "." + key;
-    if (!out.count(full)) out[full] = value;  // first [[evaluators]] etc. wins
-  }
-  return out;
-}
-
-struct Curves {
-  std::map<std::string, Series> by_step;   // loss, lr, <method>/..., batch/...
-  std::map<std::string, Series> by_epoch;  // evaluator metrics
-  std::map<std::string, double> final_values;
-  std::vector<nlohmann::json> alarms;
-  std::string stopped_by;
-  int64_t stopped_step = -1, last_step = 0, last_epoch = 0;
-};
-
-void add(std::map<std::string, Series>& m, const std::string& key, double x, double y) {
-  Series& s = m[key];
-  s.name = key;
-  s.x.push_back(x);
-  s.y.push_back(y);
-}
-
-Curves read_metrics(const fs::path& file) {
-  Curves c;
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) continue;
-    const double step = j.value("step", 0.0), epoch = j.value("epoch", 0.0);
-    c.last_step = std::max<int64_t>(c.last_step, int64_t(step));
-    if (j.contains("alarm")) { c.alarms.push_back(j); continue; }
-    if (j.contains("stopped_by_alarm")) {
-      c.stopped_by = j["stopped_by_alarm"].get<std::string>();
-      c.stopped_step = int64_t(step);
-      continue;
-    }
-    const bool eval = j.contains("final");
-    if (eval) c.last_epoch = std::max<int64_t>(c.last_epoch, int64_t(epoch));
-    for (const auto& [k, v] : j.items()) {
-      if (k == "step" || k == "epoch" || k == "final" || !v.is_number()) continue;
-      const double y = v.get<double>();
-      if (eval) {
-        add(c.by_epoch, k, epoch, y);
-        c.final_values[k] = y;
-      } else {
-        add(c.by_step, k, step, y);
-      }
-    }
-  }
-  if (c.by_step.count("loss") && !c.by_step["loss"].y.empty()) c.final_values["loss (last step)"] = c.by_step["loss"].y.back();
-  return c;
-}
 
 std::string leaf(const std::string& key) { return key.substr(key.rfind('/') + 1); }
 bool ends_with(const std::string& s, const std::string& t) {
@@ -109,41 +31,6 @@ bool is_collapse(const std::string& key) {
 
 std::string figure(const std::vector<Series>& s, PlotOptions o) { return "<figure>" + svg_plot(s, o) + "</figure>\n"; }
 
-// CSV lines `a,b[,c]` -> rows of numbers (lines that do not parse are skipped).
-std::vector<std::vector<double>> read_csv(const fs::path& p) {
-  std::vector<std::vector<double>> rows;
-  std::ifstream in(p);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<double> row;
-    std::stringstream ss(line);
-    std::string cell;
-    bool ok = true;
-    while (std::getline(ss, cell, ',')) {
-      char* end = nullptr;
-      const double v = std::strtod(cell.c_str(), &end);
-      if (end == cell.c_str()) { ok = false; break; }
-      row.push_back(v);
-    }
-    if (ok && row.size() >= 2) rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
-// {stem prefix -> {epoch -> path}} for files named <prefix>_epoch<NNN>.csv in `dir`.
-std::map<std::string, std::map<int64_t, fs::path>> epoch_files(const fs::path& dir) {
-  std::map<std::string, std::map<int64_t, fs::path>> out;
-  static const std::regex kName(R"((.+)_epoch(\d+)\.csv)");
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return out;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    std::smatch m;
-    const std::string name = e.path().filename().string();
-    if (std::regex_match(name, m, kName)) out[m[1]][std::stoll(m[2])] = e.path();
-  }
-  return out;
-}
-
 std::string spectra_section(const fs::path& run_dir) {
   const auto files = epoch_files(run_dir / "spectra");
   if (files.empty()) return "<p class=\"none\">No spectra (add a <code>collapse</code> evaluator).</p>\n";
@@ -155,12 +42,7 @@ std::string spectra_section(const fs::path& run_dir) {
     for (size_t i = 0; i < want; ++i) pick.push_back(want == 1 ? n - 1 : i * (n - 1) / (want - 1));
     pick.erase(std::unique(pick.begin(), pick.end()), pick.end());
     std::vector<Series> series;
-    for (size_t i : pick) {
-      Series s;
-      s.name = fmt::format("epoch {}", all[i].first);
-      for (const auto& row : read_csv(all[i].second)) { s.x.push_back(row[0]); s.y.push_back(row[1]); }
-      series.push_back(std::move(s));
-    }
+    for (size_t i : pick) series.push_back(read_xy(all[i].second, fmt::format("epoch {}", all[i].first)));
     html += figure(series, {"singular-value spectrum: " + repr, "index k (sorted)", "sigma_k", true, false, 600, 360});
   }
   return html + "</div>\n<p class=\"note\">Eigenvalues of the covariance of the L2-normalised features; zeros are not "
@@ -193,18 +75,6 @@ std::string pca_section(const fs::path& run_dir) {
                      points, series.size() > 10 ? " More than 10 classes: colours repeat." : "");
 }
 
-const char* kStyle = R"(
-body{font-family:Helvetica,Arial,sans-serif;margin:24px auto;max-width:1300px;color:#222;padding:0 16px}
-h1{margin-bottom:4px}h2{border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:32px}
-.desc{color:#555;margin-top:0}
-table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:4px 10px;text-align:left}
-th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.grid{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;border:1px solid #e3e3e3}
-pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:12px;font-size:12px;overflow-x:auto}
-.alarm{background:#fdecea;border-left:4px solid #d93025;padding:6px 10px;margin:6px 0}
-.ok{color:#1e7e34}.none,.note{color:#666;font-size:13px}
-)";
-
 }  // namespace
 
 bool is_run_folder(const fs::path& dir) {
@@ -214,21 +84,26 @@ bool is_run_folder(const fs::path& dir) {
 }
 
 std::string render_report(const fs::path& run_dir) {
-  const std::string toml = slurp(run_dir / "pipeline.resolved.toml");
-  auto facts = pipeline_facts(toml);
-  const Curves c = read_metrics(run_dir / "metrics.jsonl");
-  const std::string name = facts.count("name") ? facts["name"] : run_dir.filename().string();
-  auto fact = [&](const std::string& k) { return xml_escape(facts.count(k) ? facts[k] : "—"); };
+  const RunData c = read_run(run_dir);
+  const std::string& toml = c.pipeline_toml;
+  const std::string name = c.fact("name", run_dir.filename().string());
+  auto fact = [&](const std::string& k) { return xml_escape(c.fact(k, "—")); };
 
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" + xml_escape(name) +
-                  " — ssl-host run report</title>\n<style>" + kStyle + "</style></head><body>\n";
+                  " — ssl-host run report</title>\n<style>" + kReportStyle + "</style></head><body>\n";
   h += "<h1>" + xml_escape(name) + "</h1>\n";
-  if (facts.count("description") && !facts["description"].empty()) h += "<p class=\"desc\">" + fact("description") + "</p>\n";
+  if (!c.fact("description").empty()) h += "<p class=\"desc\">" + fact("description") + "</p>\n";
   h += "<table><tr><th>method</th><th>backbone</th><th>training data</th><th>test data</th><th>steps</th>"
        "<th>epochs evaluated</th></tr>\n";
   h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr></table>\n",
                    fact("method.type"), fact("backbone.type"), fact("data.train.type"), fact("data.test.type"),
                    c.last_step, c.last_epoch);
+  if (c.summary) {
+    h += fmt::format("<p class=\"desc\">Finished: {} steps trained in {:.0f} s ({:.0f} img/s), evaluation {:.0f} s, "
+                     "wall {:.0f} s{}.</p>\n",
+                     c.summary->steps, c.summary->train_s, c.summary->train_img_per_s, c.summary->eval_s,
+                     c.summary->wall_s, c.summary->resumed ? " (the last resumed part only)" : "");
+  }
   if (!c.stopped_by.empty() && c.stopped_step >= c.last_step)  // not when resumed since
     h += "<p class=\"alarm\">The run was stopped by the alarm on <b>" + xml_escape(c.stopped_by) + "</b> (stop_on_alarm).</p>\n";
 

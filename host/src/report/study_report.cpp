@@ -1,0 +1,274 @@
+#include "report/study_report.h"
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <optional>
+#include <set>
+
+#include "checkpoint.h"
+#include "report/run_data.h"
+#include "report/style.h"
+#include "report/svg_plot.h"
+#include "ssl/sdk/error.h"
+
+namespace ssl::host::report {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ArmRow {
+  StudyArmRef ref;
+  std::string rel_dir;  // from the study folder, for links
+  RunData data;
+  std::string status;
+  std::vector<std::string> alarms;  // distinct metrics that fired
+  std::optional<double> embedding_dim;
+};
+
+const char* kRepresentations[] = {"embedding", "backbone"};
+
+std::string fmt_opt(const std::optional<double>& v, const char* spec = "{:.3f}") {
+  return v ? fmt::format(fmt::runtime(spec), *v) : std::string("—");
+}
+
+std::string duration_text(double s) {
+  const auto total = static_cast<int64_t>(s + 0.5);
+  return total >= 60 ? fmt::format("{} min {:02d} s", total / 60, total % 60) : fmt::format("{} s", total);
+}
+
+std::vector<ArmRow> load_rows(const fs::path& study_dir, const std::vector<StudyArmRef>& arms) {
+  std::vector<ArmRow> rows;
+  for (const auto& a : arms) {
+    ArmRow r;
+    r.ref = a;
+    r.rel_dir = a.dir.is_absolute() ? a.dir.string() : a.dir.lexically_normal().string();
+    const fs::path dir = a.dir.is_absolute() ? a.dir : study_dir / a.dir;
+    r.data = read_run(dir);
+    std::set<std::string> fired;
+    for (const auto& al : r.data.alarms)
+      if (al.contains("alarm") && al["alarm"].is_string() && fired.insert(al["alarm"].get<std::string>()).second)
+        r.alarms.push_back(al["alarm"].get<std::string>());
+    if (!a.error.empty()) r.status = "failed: " + a.error;
+    else if (r.data.summary) r.status = r.data.summary->resumed ? "finished (resumed)" : "finished";
+    else if (!r.data.stopped_by.empty()) r.status = "stopped by the alarm on " + r.data.stopped_by;
+    else if (r.data.last_step > 0) r.status = "incomplete";
+    else r.status = "not run";
+    const auto spectra = epoch_files(dir / "spectra");
+    if (const auto it = spectra.find("embedding"); it != spectra.end() && !it->second.empty())
+      r.embedding_dim = double(read_csv(it->second.rbegin()->second).size());
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+std::vector<StudyArmRef> read_study_json(const fs::path& study_dir, std::string& name, std::string& description) {
+  std::ifstream in(study_dir / "study.json");
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  SSL_CHECK(!j.is_discarded() && j.is_object() && j.contains("arms") && j["arms"].is_array(),
+            (study_dir / "study.json").string(), " is not a study record (expected {\"name\", \"arms\": [...]})");
+  name = j.value("name", study_dir.filename().string());
+  description = j.value("description", "");
+  std::vector<StudyArmRef> arms;
+  for (const auto& a : j["arms"]) {
+    SSL_CHECK(a.is_object() && a.contains("name") && a.contains("dir"), (study_dir / "study.json").string(),
+              ": every arm needs \"name\" and \"dir\"");
+    arms.push_back({a["name"].get<std::string>(), fs::path(a["dir"].get<std::string>()), a.value("error", "")});
+  }
+  return arms;
+}
+
+std::optional<double> metric(const ArmRow& r, const std::string& key) { return r.data.final_value(key); }
+
+std::string results_csv(const std::vector<ArmRow>& rows) {
+  std::string out =
+      "arm,status,method,backbone,epochs,steps,train_s,img_per_s,knn_top1,linear_top1,embedding_std_sqrt_d,"
+      "embedding_rankme,embedding_dim,alarms\n";
+  auto num = [](const std::optional<double>& v) { return v ? fmt::format("{:.6g}", *v) : std::string(); };
+  for (const auto& r : rows) {
+    std::string alarms;
+    for (const auto& a : r.alarms) alarms += (alarms.empty() ? "" : " ") + a;
+    std::string status = r.status;
+    for (char& c : status)
+      if (c == ',' || c == '\n') c = ';';
+    const auto& s = r.data.summary;
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.ref.name, status, r.data.fact("method.type"),
+                       r.data.fact("backbone.type"), r.data.last_epoch, s ? std::to_string(s->steps) : "",
+                       s ? num(s->train_s) : "", s ? num(s->train_img_per_s) : "", num(metric(r, "knn/top1")),
+                       num(metric(r, "linear/top1")), num(metric(r, "collapse/embedding/std_sqrt_d")),
+                       num(metric(r, "collapse/embedding/rankme")), num(r.embedding_dim), alarms);
+  }
+  return out;
+}
+
+std::string figure(const std::vector<Series>& s, const PlotOptions& o) {
+  return "<figure>" + svg_plot(s, o) + "</figure>\n";
+}
+
+// One series per arm of an evaluator metric by epoch; empty when no arm has it.
+std::vector<Series> per_arm(const std::vector<ArmRow>& rows, const std::string& key) {
+  std::vector<Series> out;
+  for (const auto& r : rows) {
+    const auto it = r.data.by_epoch.find(key);
+    if (it == r.data.by_epoch.end()) continue;
+    Series s = it->second;
+    s.name = r.ref.name;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string render_page(const fs::path& study_dir, const std::string& name, const std::string& description,
+                        const std::vector<ArmRow>& rows) {
+  std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" + xml_escape(name) +
+                  " — ssl-host study</title>\n<style>" + kReportStyle + "</style></head><body>\n";
+  h += "<h1>" + xml_escape(name) + "</h1>\n";
+  if (!description.empty()) h += "<p class=\"desc\">" + xml_escape(description) + "</p>\n";
+
+  h += "<h2>Arms</h2>\n<table><tr><th>arm</th><th>status</th><th>method</th><th>backbone</th><th>epochs</th>"
+       "<th>training time</th><th>img/s</th><th>kNN top-1</th><th>linear top-1</th><th>embedding std&middot;&radic;d</th>"
+       "<th>embedding RankMe / d</th><th>alarms</th></tr>\n";
+  for (const auto& r : rows) {
+    const auto& s = r.data.summary;
+    std::string alarms;
+    for (const auto& a : r.alarms) alarms += (alarms.empty() ? "" : ", ") + a;
+    const auto rankme = metric(r, "collapse/embedding/rankme");
+    h += fmt::format(
+        "<tr><td><a href=\"{}/report.html\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+        xml_escape(r.rel_dir), xml_escape(r.ref.name), xml_escape(r.status), xml_escape(r.data.fact("method.type", "—")),
+        xml_escape(r.data.fact("backbone.type", "—")), r.data.last_epoch, s ? duration_text(s->train_s) : "—",
+        s ? fmt::format("{:.0f}", s->train_img_per_s) : "—", fmt_opt(metric(r, "knn/top1")),
+        fmt_opt(metric(r, "linear/top1")), fmt_opt(metric(r, "collapse/embedding/std_sqrt_d")),
+        rankme ? fmt_opt(rankme, "{:.1f}") + " / " + fmt_opt(r.embedding_dim, "{:.0f}") : "—",
+        alarms.empty() ? "none" : "<span class=\"alarm\">" + xml_escape(alarms) + "</span>");
+  }
+  h += "</table>\n<p class=\"note\">Training time excludes evaluation rounds; img/s counts images of the batch "
+       "(each with all its views). Accuracies and collapse metrics are the final evaluation's. Each arm's name "
+       "links to its own report.</p>\n";
+
+  h += "<h2>Accuracy by epoch</h2>\n<div class=\"grid\">\n";
+  bool any = false;
+  for (const auto& [key, title] : {std::pair<std::string, std::string>{"knn/top1", "kNN top-1"}, {"linear/top1", "linear top-1"}}) {
+    const auto series = per_arm(rows, key);
+    if (series.empty()) continue;
+    any = true;
+    h += figure(series, {title + " by epoch", "epoch", title, false, false, 640, 360});
+  }
+  h += any ? "</div>\n" : "</div><p class=\"none\">No accuracy metrics in any arm.</p>\n";
+
+  h += "<h2>Collapse metrics by epoch</h2>\n<div class=\"grid\">\n";
+  any = false;
+  for (const char* repr : kRepresentations) {
+    for (const char* leaf : {"std_sqrt_d", "rankme"}) {
+      const auto series = per_arm(rows, fmt::format("collapse/{}/{}", repr, leaf));
+      if (series.empty()) continue;
+      any = true;
+      h += figure(series, {fmt::format("{} {} by epoch", repr, leaf), "epoch", leaf, false, false, 640, 340});
+    }
+  }
+  h += any ? "</div>\n" : "</div><p class=\"none\">No collapse metrics (add a <code>collapse</code> evaluator to the arms).</p>\n";
+
+  h += "<h2>Singular-value spectra, last evaluation of each arm</h2>\n<div class=\"grid\">\n";
+  any = false;
+  for (const char* repr : kRepresentations) {
+    std::vector<Series> series;
+    for (const auto& r : rows) {
+      const fs::path dir = r.ref.dir.is_absolute() ? r.ref.dir : study_dir / r.ref.dir;
+      const auto files = epoch_files(dir / "spectra");
+      const auto it = files.find(repr);
+      if (it == files.end() || it->second.empty()) continue;
+      const auto& [epoch, path] = *it->second.rbegin();
+      series.push_back(read_xy(path, fmt::format("{} (epoch {})", r.ref.name, epoch)));
+    }
+    if (series.empty()) continue;
+    any = true;
+    h += figure(series, {std::string("singular-value spectrum: ") + repr, "index k (sorted)", "sigma_k", true, false, 760, 420});
+  }
+  h += any ? "</div>\n<p class=\"note\">Eigenvalues of the covariance of the L2-normalised features (they sum to at "
+             "most 1, so arms of different dimension compare). A tail that drops by decades is dimensional "
+             "collapse (Jing et al. 2022); zeros are not drawn on the log axis.</p>\n"
+           : "</div><p class=\"none\">No spectra in any arm.</p>\n";
+
+  h += "<h2>Alarms</h2>\n";
+  any = false;
+  for (const auto& r : rows) {
+    for (const auto& a : r.data.alarms) {
+      any = true;
+      h += fmt::format("<p class=\"alarm\"><b>{}</b>: {} = {:.4g} (threshold {:.4g}) at step {} — {}</p>\n",
+                       xml_escape(r.ref.name), xml_escape(a.value("alarm", "")), a.value("value", NAN),
+                       a.value("threshold", NAN), a.value("step", 0), xml_escape(a.value("meaning", "")));
+    }
+  }
+  if (!any) h += "<p class=\"ok\">No alarm fired in any arm.</p>\n";
+  return h + "</body></html>\n";
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  write_file_atomic(path, std::vector<char>(text.begin(), text.end()));
+}
+
+fs::path write_outputs(const fs::path& study_dir, const std::string& name, const std::string& description,
+                       const std::vector<StudyArmRef>& arms) {
+  const auto rows = load_rows(study_dir, arms);
+  write_text(study_dir / "results.csv", results_csv(rows));
+  const fs::path page = study_dir / "report.html";
+  write_text(page, render_page(study_dir, name, description, rows));
+  return page;
+}
+
+}  // namespace
+
+fs::path write_study(const fs::path& study_dir, const std::string& name, const std::string& description,
+                     const std::vector<StudyArmRef>& arms) {
+  std::error_code ec;
+  fs::create_directories(study_dir, ec);
+  if (ec) throw sdk::Error("cannot create the study folder " + study_dir.string() + ": " + ec.message());
+  nlohmann::json j{{"name", name}, {"description", description}, {"arms", nlohmann::json::array()}};
+  std::vector<StudyArmRef> relative;
+  const fs::path base = fs::absolute(study_dir).lexically_normal();
+  for (const auto& a : arms) {
+    StudyArmRef r = a;
+    r.dir = fs::absolute(a.dir).lexically_normal().lexically_relative(base);
+    if (r.dir.empty()) r.dir = fs::absolute(a.dir);
+    nlohmann::json arm{{"name", r.name}, {"dir", r.dir.string()}};
+    if (!r.error.empty()) arm["error"] = r.error;
+    j["arms"].push_back(arm);
+    relative.push_back(std::move(r));
+  }
+  write_text(study_dir / "study.json", j.dump(2) + "\n");
+  return write_outputs(study_dir, name, description, relative);
+}
+
+bool is_study_folder(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_regular_file(dir / "study.json", ec);
+}
+
+fs::path rewrite_study(const fs::path& study_dir) {
+  std::string name, description;
+  const auto arms = read_study_json(study_dir, name, description);
+  return write_outputs(study_dir, name, description, arms);
+}
+
+std::string study_table_text(const fs::path& study_dir) {
+  std::string name, description;
+  const auto rows = load_rows(study_dir, read_study_json(study_dir, name, description));
+  std::string out = fmt::format("{:<22} {:<20} {:>6} {:>14} {:>6} {:>7} {:>7} {:>9} {:>8}\n", "arm", "status", "epochs",
+                                "training time", "img/s", "kNN", "linear", "std*sqrt(d)", "RankMe");
+  for (const auto& r : rows) {
+    const auto& s = r.data.summary;
+    std::string status = r.status.size() > 20 ? r.status.substr(0, 19) + "~" : r.status;
+    out += fmt::format("{:<22} {:<20} {:>6} {:>14} {:>6} {:>7} {:>7} {:>11} {:>8}\n", r.ref.name, status,
+                       r.data.last_epoch, s ? duration_text(s->train_s) : "—",
+                       s ? fmt::format("{:.0f}", s->train_img_per_s) : "—", fmt_opt(metric(r, "knn/top1")),
+                       fmt_opt(metric(r, "linear/top1")), fmt_opt(metric(r, "collapse/embedding/std_sqrt_d")),
+                       fmt_opt(metric(r, "collapse/embedding/rankme"), "{:.1f}"));
+  }
+  return out;
+}
+
+}  // namespace ssl::host::report

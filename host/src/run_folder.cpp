@@ -1,0 +1,56 @@
+#include "run_folder.h"
+
+#include <fmt/core.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "checkpoint.h"
+#include "report/run_data.h"
+#include "runtime.h"
+#include "ssl/sdk/error.h"
+
+namespace ssl::host {
+
+namespace fs = std::filesystem;
+
+bool holds_run(const fs::path& dir) {
+  std::error_code ec;
+  return fs::exists(dir / "metrics.jsonl", ec) || fs::exists(dir / "checkpoints", ec);
+}
+
+std::string resolved_pipeline_of(const fs::path& dir) {
+  std::ifstream in(dir / "pipeline.resolved.toml");
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+bool run_ended(const fs::path& dir) {
+  const report::RunData d = report::read_run(dir);
+  return d.summary.has_value() || !d.stopped_by.empty();
+}
+
+TrainOutcome train_in_folder(const Registry& registry, const Pipeline& p, const fs::path& dir, RunStart start,
+                             const TrainOptions& options) {
+  Runtime rt = build_runtime(p, registry, dir);
+  std::error_code ec;
+  if (start == RunStart::Overwrite) {
+    for (const char* name : {"checkpoints", "spectra", "embeddings"}) fs::remove_all(dir / name, ec);
+    for (const char* name : {"metrics.jsonl", "backbone.pt", "report.html"}) fs::remove(dir / name, ec);
+  }
+  fs::create_directories(dir, ec);
+  if (ec) throw sdk::Error("cannot create the run folder " + dir.string() + ": " + ec.message());
+  const std::string resolved = to_toml(p);
+  if (start == RunStart::Resume) {
+    const std::string before = resolved_pipeline_of(dir);
+    if (!before.empty() && before != resolved)
+      fmt::print(stderr, "warning: the pipeline differs from the one this run started with; continuing with the new one\n");
+  }
+  write_file_atomic(dir / "pipeline.resolved.toml", std::vector<char>(resolved.begin(), resolved.end()));
+  fmt::print("run {}: method {}, backbone {}, {} training images, device {}\n", p.name(), p.method.type(),
+             p.backbone.type(), rt.train->size(), rt.device.str());
+  TrainOptions topt = options;
+  topt.resume = start == RunStart::Resume;
+  return train(rt, topt);
+}
+
+}  // namespace ssl::host

@@ -1,0 +1,102 @@
+#include "study.h"
+
+#include <set>
+
+#include "pipeline.h"
+
+namespace ssl::host {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const sdk::Schema& study_schema() {
+  static const sdk::Schema s = [] {
+    sdk::Schema s;
+    s.add_string("name", "", "the study's name: its folder is runs/<name> (default: the file's stem)");
+    s.add_string("description", "", "one line shown at the top of the study page");
+    return s;
+  }();
+  return s;
+}
+
+const sdk::Schema& arm_schema() {
+  static const sdk::Schema s = [] {
+    sdk::Schema s;
+    s.add_required("name", sdk::ValueType::String, "the arm's name: legend entry and run folder name");
+    s.add_required("pipeline", sdk::ValueType::String, "the arm's pipeline file, relative to the study file");
+    s.add_string_list("set", {}, "overrides for this arm, KEY=VALUE as with --set");
+    s.add_string("output", "", "run folder relative to the runs folder (default: <study folder>/<arm name>)");
+    return s;
+  }();
+  return s;
+}
+
+bool valid_folder_name(const std::string& s) {
+  if (s.empty() || s == "." || s == "..") return false;
+  for (const char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return false;
+  return true;
+}
+
+}  // namespace
+
+bool is_study(const Node& root) { return root.find("arms") != nullptr; }
+
+Study parse_study(const Node& root, const fs::path& file) {
+  std::vector<Diagnostic> errors;
+  Study study;
+  const sdk::Config top = check_section(root, study_schema(), "the study", errors, {"arms", "include"});
+  study.name = top.get_string("name").empty() ? file.stem().string() : top.get_string("name");
+  study.description = top.get_string("description");
+  const Node* arms = root.find("arms");
+  if (!arms || arms->type != Node::Type::TableArray || arms->array.empty()) {
+    errors.push_back({arms ? arms->pos : root.pos, "a study needs at least one [[arms]] table"});
+    throw ConfigError(errors);
+  }
+  std::set<std::string> names, outputs;
+  for (size_t i = 0; i < arms->array.size(); ++i) {
+    const Node& t = arms->array[i];
+    const std::string where = "[[arms]] #" + std::to_string(i + 1);
+    const size_t before = errors.size();
+    const sdk::Config c = check_section(t, arm_schema(), where, errors);
+    const Node* name_node = t.find("name");
+    const std::string* given_name = name_node ? std::get_if<std::string>(&name_node->value) : nullptr;
+    if (given_name && !names.insert(*given_name).second) {
+      errors.push_back({name_node->pos, where + ": a second arm named '" + *given_name + "'"});
+      continue;
+    }
+    if (errors.size() != before) continue;
+    StudyArm arm;
+    arm.name = c.get_string("name");
+    arm.pos = t.pos;
+    arm.set = c.get_string_list("set");
+    arm.output = c.get_string("output");
+    if (!valid_folder_name(arm.name)) {
+      errors.push_back({t.find("name")->pos, where + ": name '" + arm.name +
+                                                  "' must be a folder name (letters, digits, '_', '-', '.')"});
+      continue;
+    }
+    if (!arm.output.empty() && (fs::path(arm.output).is_absolute() || arm.output.find("..") != std::string::npos)) {
+      errors.push_back({t.find("output")->pos, where + ": output '" + arm.output +
+                                                   "' must be a folder inside the runs folder (relative, no '..')"});
+      continue;
+    }
+    if (!arm.output.empty() && !outputs.insert(arm.output).second) {
+      errors.push_back({t.find("output")->pos, where + ": arm '" + arm.name + "' shares its run folder '" +
+                                                   arm.output + "' with an earlier arm of this study"});
+      continue;
+    }
+    arm.pipeline = file.parent_path() / c.get_string("pipeline");
+    std::error_code ec;
+    if (!fs::is_regular_file(arm.pipeline, ec)) {
+      errors.push_back({t.find("pipeline")->pos, where + " (" + arm.name + "): no pipeline file " + arm.pipeline.string()});
+      continue;
+    }
+    study.arms.push_back(std::move(arm));
+  }
+  if (!errors.empty()) throw ConfigError(errors);
+  return study;
+}
+
+}  // namespace ssl::host

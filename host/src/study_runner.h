@@ -1,0 +1,19 @@
+#pragma once
+// `ssl-host run STUDY`: validates every arm, trains the ones not up to date one after the other
+// (resuming interrupted ones), then writes the study page (study.h describes the file).
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "registry.h"
+#include "study.h"
+
+namespace ssl::host {
+
+// `overrides` (--set) apply to every arm after the arm's own `set`. RunOptions: output is the
+// study folder; overwrite retrains arms whose folder holds a different pipeline; resume and
+// stop_at_step are refused (a study resumes its interrupted arms by itself).
+int run_study(const Registry& registry, const Study& study, const std::vector<std::string>& overrides,
+              const RunOptions& run);
+
+}  // namespace ssl::host

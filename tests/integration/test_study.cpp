@@ -1,0 +1,150 @@
+// Studies (a pipeline file with [[arms]]): validation, training every arm, make-like reruns,
+// the comparison page; and the no-training baselines (epochs = 0, the pixels backbone).
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "run_host.h"
+
+using namespace ssl::test;
+namespace fs = std::filesystem;
+
+namespace {
+std::string study_file() { return source_dir() + "/tests/integration/pipelines/study_smoke.toml"; }
+
+std::vector<std::string> lines_of(const fs::path& p) {
+  std::vector<std::string> out;
+  std::ifstream in(p);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+// Writes a study file next to the smoke pipelines (arms name them relative to the study).
+fs::path write_study(const fs::path& dir, const std::string& text) {
+  fs::create_directories(dir);
+  const fs::path p = dir / "study.toml";
+  std::ofstream(p) << "include = []\n" << text;
+  return p;
+}
+}  // namespace
+
+TEST_CASE("a study trains every arm, compares them on one page and is up to date when run again") {
+  const fs::path d = scratch_dir("study");
+  const fs::path study = d / "runs" / "study_smoke";
+  const std::string cmd = "run " + shell_quote(study_file()) + " --output " + shell_quote(study.string()) +
+                          " --set trainer.progress=plain";
+  auto r = run_host(cmd);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  for (const char* arm : {"lr_high", "lr_low", "pixels"}) {
+    INFO(arm);
+    CHECK(fs::exists(study / arm / "report.html"));
+    CHECK(fs::exists(study / arm / "spectra" / "embedding_epoch002.csv") == (std::string(arm) != "pixels"));
+  }
+  // The arms differ only in what their `set` says; the run name is the arm's folder.
+  CHECK(slurp(study / "lr_high" / "pipeline.resolved.toml").find("lr = 0.1") != std::string::npos);
+  CHECK(slurp(study / "lr_low" / "pipeline.resolved.toml").find("lr = 0.01") != std::string::npos);
+  CHECK(slurp(study / "lr_low" / "pipeline.resolved.toml").find("name = \"study_smoke/lr_low\"") != std::string::npos);
+
+  const auto csv = lines_of(study / "results.csv");
+  REQUIRE(csv.size() == 4);
+  CHECK(csv[0].rfind("arm,status,method,backbone,epochs,steps,train_s,img_per_s,knn_top1", 0) == 0);
+  CHECK(csv[1].rfind("lr_high,finished,simclr,tiny_cnn,2,16,", 0) == 0);
+  CHECK(csv[2].rfind("lr_low,finished,simclr,tiny_cnn,2,16,", 0) == 0);
+  CHECK(csv[3].rfind("pixels,finished,simclr,pixels,0,0,", 0) == 0);
+  const std::string html = slurp(study / "report.html");
+  for (const char* part : {"study_smoke", "two learning rates", "lr_high/report.html", "kNN top-1 by epoch",
+                           "embedding std_sqrt_d by epoch", "singular-value spectrum: embedding",
+                           "singular-value spectrum: backbone", "lr_low (epoch 2)"}) {
+    INFO(part);
+    CHECK(html.find(part) != std::string::npos);
+  }
+  for (const char* banned : {"http://", "https://", "<script", "<link", "<img"}) CHECK(html.find(banned) == std::string::npos);
+  CHECK(r.out.find("study page:") != std::string::npos);
+  const auto json = nlohmann::json::parse(slurp(study / "study.json"));
+  CHECK(json["arms"].size() == 3);
+  CHECK(json["arms"][0]["dir"] == "lr_high");
+
+  // Again: nothing trains, nothing changes.
+  const auto size_before = fs::file_size(study / "lr_high" / "metrics.jsonl");
+  const auto time_before = fs::last_write_time(study / "lr_high" / "metrics.jsonl");
+  auto again = run_host(cmd);
+  INFO(again.out << again.err);
+  REQUIRE(again.code == 0);
+  CHECK(again.out.find("up to date") != std::string::npos);
+  CHECK(again.out.find("== arm") == std::string::npos);
+  CHECK(fs::file_size(study / "lr_high" / "metrics.jsonl") == size_before);
+  CHECK(fs::last_write_time(study / "lr_high" / "metrics.jsonl") == time_before);
+
+  // A different pipeline in an arm's folder is refused (nothing trains) unless --overwrite.
+  auto changed = run_host(cmd + " --set trainer.epochs=1");
+  CHECK(changed.code == 2);
+  CHECK(changed.err.find("arm 'lr_high'") != std::string::npos);
+  CHECK(changed.err.find("holds a run of a different pipeline") != std::string::npos);
+  CHECK(fs::file_size(study / "lr_high" / "metrics.jsonl") == size_before);
+
+  // `ssl-host report` redraws the study page.
+  fs::remove(study / "report.html");
+  auto rep = run_host("report " + shell_quote(study.string()));
+  CHECK(rep.code == 0);
+  CHECK(fs::exists(study / "report.html"));
+}
+
+TEST_CASE("an interrupted arm is resumed by the next run of the study") {
+  const fs::path d = scratch_dir("study_resume");
+  const fs::path study = d / "runs" / "s";
+  // Simulate an interruption: train the first arm's folder up to step 5 by hand.
+  auto part = run_host("run " + shell_quote(source_dir() + "/tests/integration/pipelines/report_smoke.toml") +
+                       " --output " + shell_quote((study / "lr_high").string()) +
+                       " --set optimizer.lr=0.1 --set name=s/lr_high --set trainer.progress=plain --stop-at-step 5");
+  REQUIRE(part.code == 0);
+  auto r = run_host("run " + shell_quote(study_file()) + " --output " + shell_quote(study.string()) +
+                    " --set trainer.progress=plain");
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("lr_high                  resume") != std::string::npos);
+  CHECK(r.out.find("resuming at epoch 1 step 5") != std::string::npos);
+  CHECK(lines_of(study / "results.csv")[1].rfind("lr_high,finished (resumed)", 0) == 0);
+}
+
+TEST_CASE("a malformed study is refused before anything trains, with every problem and its position") {
+  const fs::path d = scratch_dir("study_bad");
+  const std::string smoke = source_dir() + "/tests/integration/pipelines/report_smoke.toml";
+  const fs::path file = write_study(d, "name = \"bad\"\n"
+                                       "[[arms]]\nname = \"a\"\npipeline = \"" + smoke + "\"\nsett = [\"x=1\"]\n"
+                                       "[[arms]]\nname = \"a\"\npipeline = \"" + smoke + "\"\n"
+                                       "[[arms]]\nname = \"c\"\npipeline = \"nowhere.toml\"\n"
+                                       "[[arms]]\nname = \"d/e\"\npipeline = \"" + smoke + "\"\n"
+                                       "[[arms]]\nname = \"f\"\npipeline = \"" + smoke + "\"\nset = [\"optimizer.lr=fast\"]\n");
+  // Absolute arm paths: fs::path / absolute gives the absolute path.
+  auto r = run_host("run " + shell_quote(file.string()) + " --output " + shell_quote((d / "out").string()));
+  INFO(r.err);
+  CHECK(r.code == 2);
+  CHECK(r.err.find("study.toml:6:1: unknown key 'sett' in [[arms]] #1; did you mean 'set'?") != std::string::npos);
+  CHECK(r.err.find("a second arm named 'a'") != std::string::npos);
+  CHECK(r.err.find("no pipeline file") != std::string::npos);
+  CHECK(r.err.find("name 'd/e' must be a folder name") != std::string::npos);
+  CHECK(r.err.find("4 errors") != std::string::npos);
+  CHECK(!fs::exists(d / "out"));
+
+  // Arms are resolved before training: a bad override in one arm names the arm, nothing runs.
+  const fs::path file2 = write_study(d / "two", "[[arms]]\nname = \"ok\"\npipeline = \"" + smoke + "\"\n"
+                                                "[[arms]]\nname = \"f\"\npipeline = \"" + smoke +
+                                                "\"\nset = [\"optimizer.lr=fast\"]\n");
+  auto r2 = run_host("run " + shell_quote(file2.string()) + " --output " + shell_quote((d / "out2").string()));
+  INFO(r2.err);
+  CHECK(r2.code == 2);
+  CHECK(r2.err.find("arm 'f'") != std::string::npos);
+  CHECK(r2.err.find("expected float, got 'fast'") != std::string::npos);
+  CHECK(!fs::exists(d / "out2"));
+
+  auto r3 = run_host("run " + shell_quote(file2.string()) + " --resume");
+  CHECK(r3.code == 2);
+  CHECK(r3.err.find("a study continues its interrupted arms by itself") != std::string::npos);
+
+  const fs::path empty = write_study(d / "empty", "name = \"e\"\narms = []\n");
+  auto r4 = run_host("run " + shell_quote(empty.string()));
+  CHECK(r4.code == 2);
+  CHECK(r4.err.find("a study needs at least one [[arms]] table") != std::string::npos);
+}
