@@ -5,10 +5,12 @@
 # reported, and the ratios of those medians are what counts.
 #
 #   bench/run_training_bench.sh [--steps N] [--warmup N] [--repeats N] [--variants "a b ..."]
+#                               [--stem-stride 1|2]   (2: the quickstart's strided stem)
 #
 # Variants (default: all):
 #   py_users          bench/reference/simclr_torch.py as users run it (glibc malloc, NCHW)
 #   py_tuned          the same with LD_PRELOAD=tcmalloc and --channels-last
+#   py_tuned_blas1    py_tuned with OPENBLAS_NUM_THREADS=1 (ssl-host's third default lever)
 #   cpp               ssl-host run bench/training/simclr_bench.toml
 #   cpp_cl            the same with --set trainer.channels_last=true
 #   py_compute        simclr_torch.py --no-data (fixed random tensors)
@@ -31,23 +33,25 @@ TCMALLOC=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 STEPS=10
 WARMUP=3
 REPEATS=3
-VARIANTS="py_users py_tuned cpp cpp_cl py_compute py_compute_tuned cpp_compute cpp_compute_cl"
+STEM=1
+VARIANTS="py_users py_tuned py_tuned_blas1 cpp cpp_cl py_compute py_compute_tuned cpp_compute cpp_compute_cl"
 while [[ $# -gt 0 ]]; do
   case $1 in
     --steps) STEPS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --repeats) REPEATS=$2; shift 2 ;;
     --variants) VARIANTS=$2; shift 2 ;;
+    --stem-stride) STEM=$2; shift 2 ;;
     *) sed -n '2,/^set -euo/p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 2 ;;
   esac
 done
 OUT=$(mktemp -d /tmp/ssl_training_bench.XXXXXX)
 RESULTS=$OUT/results.tsv
-REF="$PY $ROOT/bench/reference/simclr_torch.py --steps $STEPS --warmup $WARMUP"
+REF="$PY $ROOT/bench/reference/simclr_torch.py --steps $STEPS --warmup $WARMUP --stem-stride $STEM"
 PEAK="$PY $ROOT/bench/reference/peak_rss.py"
 
 echo "# $(date -u +%FT%TZ) $(uname -n), $(nproc) cores; uptime:$(uptime | sed 's/.*load/ load/')"
-echo "# steps $STEPS (+ $WARMUP warm-up) x $REPEATS repeats; logs in $OUT"
+echo "# steps $STEPS (+ $WARMUP warm-up) x $REPEATS repeats, stem stride $STEM; logs in $OUT"
 
 kb() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 
@@ -56,6 +60,7 @@ run_variant() {  # $1 variant, $2 repeat
   case $v in
     py_users) $PEAK "$mem" -- $REF >"$log" 2>&1 ;;
     py_tuned) LD_PRELOAD=$TCMALLOC $PEAK "$mem" -- $REF --channels-last >"$log" 2>&1 ;;
+    py_tuned_blas1) OPENBLAS_NUM_THREADS=1 LD_PRELOAD=$TCMALLOC $PEAK "$mem" -- $REF --channels-last >"$log" 2>&1 ;;
     py_compute) $PEAK "$mem" -- $REF --no-data >"$log" 2>&1 ;;
     py_compute_tuned) LD_PRELOAD=$TCMALLOC $PEAK "$mem" -- $REF --no-data --channels-last >"$log" 2>&1 ;;
     cpp | cpp_cl)
@@ -63,7 +68,7 @@ run_variant() {  # $1 variant, $2 repeat
       $PEAK "$mem" -- /usr/bin/time -v -o "$OUT/$v.$r.time" "$BUILD/bin/ssl-host" run \
         "$ROOT/bench/training/simclr_bench.toml" --output "$OUT/run_$v.$r" --overwrite \
         --set trainer.max_steps=$((STEPS + WARMUP)) --set trainer.log_every=1 \
-        --set trainer.channels_last=$cl >"$log" 2>&1
+        --set trainer.channels_last=$cl --set backbone.stem_stride=$STEM >"$log" 2>&1
       maxrss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$OUT/$v.$r.time")
       # Timed steps: those after the warm-up; their img_per_s are per-step rates.
       rate=$($PY - "$OUT/run_$v.$r/metrics.jsonl" "$WARMUP" <<'EOF'
@@ -80,7 +85,7 @@ EOF
     cpp_compute | cpp_compute_cl)
       local flag=""; [[ $v == cpp_compute_cl ]] && flag=--channels-last
       $PEAK "$mem" -- /usr/bin/time -v -o "$OUT/$v.$r.time" "$BUILD/bin/simclr_compute_bound" \
-        --steps "$STEPS" --warmup "$WARMUP" --repeats 1 $flag >"$log" 2>&1
+        --steps "$STEPS" --warmup "$WARMUP" --repeats 1 --stem-stride "$STEM" $flag >"$log" 2>&1
       maxrss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$OUT/$v.$r.time")
       rate="$(awk '/^median_img_per_s/ { print $2 }' "$log") -"
       ;;
@@ -117,12 +122,12 @@ for v, xs in by.items():
     print(f"| {v} | {med[v]:.1f} | {runs} | {wait} | {mb(x[4] for x in xs)} | "
           f"{mb(x[2] for x in xs)} | {mb(x[3] for x in xs)} |")
 print()
-ratios = [("cpp", "py_users", "C++ / Python as users run it (target >= 1.8)"),
-          ("cpp_cl", "py_users", "C++ channels_last / Python as users run it"),
-          ("cpp", "py_tuned", "C++ / Python tuned (target >= 1.0)"),
-          ("cpp_cl", "py_tuned", "C++ channels_last / Python tuned"),
-          ("cpp", "cpp_compute", "C++ pipeline / C++ compute bound (target >= 0.95)"),
-          ("cpp_cl", "cpp_compute_cl", "C++ channels_last pipeline / its compute bound"),
+ratios = [("cpp_cl", "py_users", "C++ default (channels_last) / Python as users run it (target >= 1.8)"),
+          ("cpp_cl", "py_tuned", "C++ default / Python tuned (target >= 1.0)"),
+          ("cpp_cl", "py_tuned_blas1", "C++ default / Python tuned + one OpenBLAS thread"),
+          ("cpp_cl", "cpp_compute_cl", "C++ default pipeline / its compute bound (target >= 0.95)"),
+          ("cpp", "py_users", "C++ channels_last off / Python as users run it"),
+          ("cpp", "cpp_compute", "C++ channels_last off / its compute bound"),
           ("py_users", "py_compute", "Python as users run it / Python compute bound"),
           ("py_tuned", "py_compute_tuned", "Python tuned / its compute bound"),
           ("cpp_compute", "py_compute", "C++ compute bound / Python compute bound")]

@@ -4,7 +4,8 @@
 worker processes, a hand-written NT-Xent), mirroring bench/training/simclr_bench.toml:
 
   backbone   resnet_small: BasicBlock x [1,1,1,1], widths 32/64/128/256, CIFAR stem (3x3
-             stride 1, no max-pool), 1 input channel, global average pool -> 256 features
+             stride 1, or --stem-stride 2 as in the quickstart; no max-pool), 1 input
+             channel, global average pool -> 256 features
   projector  Linear(256,512)-ReLU-Linear(512,128), with biases (ssl::nn::MLPHead with
              proj_batch_norm = false, simclr's default)
   loss       NT-Xent, tau 0.2, 2N x 2N logits with the diagonal masked out
@@ -94,9 +95,9 @@ class BasicBlock(nn.Module):
 
 
 class ResNetSmall(nn.Module):
-    def __init__(self, width=32, blocks=(1, 1, 1, 1), in_channels=1):
+    def __init__(self, width=32, blocks=(1, 1, 1, 1), in_channels=1, stem_stride=1):
         super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, width, 3, 1, 1, bias=False)  # CIFAR stem
+        self.conv1 = nn.Conv2d(in_channels, width, 3, stem_stride, 1, bias=False)  # CIFAR stem
         self.bn1 = nn.BatchNorm2d(width)
         layers, in_planes = [], width
         for i, n in enumerate(blocks):
@@ -118,9 +119,9 @@ class ResNetSmall(nn.Module):
 
 
 class SimCLR(nn.Module):
-    def __init__(self, temperature=0.2):
+    def __init__(self, temperature=0.2, stem_stride=1):
         super().__init__()
-        self.backbone = ResNetSmall()
+        self.backbone = ResNetSmall(stem_stride=stem_stride)
         self.projector = nn.Sequential(nn.Linear(self.backbone.num_features, 512),
                                        nn.ReLU(inplace=True), nn.Linear(512, 128))
         self.temperature = temperature
@@ -165,12 +166,13 @@ def main():
     ap.add_argument("--root", default="/usr/share/datasets/fashion-mnist")
     ap.add_argument("--no-data", action="store_true", help="fixed random tensors (compute bound)")
     ap.add_argument("--channels-last", action="store_true")
+    ap.add_argument("--stem-stride", type=int, default=1, help="1: full resolution; 2: the quickstart's stem")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
-    model = SimCLR(0.2).to(memory_format=fmt)
+    model = SimCLR(0.2, args.stem_stride).to(memory_format=fmt)
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
 

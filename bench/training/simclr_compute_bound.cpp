@@ -2,7 +2,7 @@
 // tensors, no data loading — the ceiling `ssl-host run` can reach on this machine.
 //
 //   ./build/bin/simclr_compute_bound [--steps N] [--warmup N] [--repeats N] [--batch N]
-//                                    [--threads N] [--channels-last]
+//                                    [--threads N] [--stem-stride N] [--channels-last]
 //
 // Model: method_contrastive/simclr (projector 256-512-128, tau 0.2) over
 // backbone_resnet/resnet_small (width 32, blocks [1,1,1,1]) on [batch, 1, 28, 28] x 2,
@@ -26,6 +26,7 @@
 
 #include "host_schema.h"
 #include "optim.h"
+#include "runtime.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/comm.h"
 #include "ssl/sdk/error.h"
@@ -52,7 +53,7 @@ struct Specs final : ssl::sdk::Registrar {
 };
 
 struct Options {
-  int steps = 30, warmup = 5, repeats = 3, batch = 256, threads = 2;
+  int steps = 30, warmup = 5, repeats = 3, batch = 256, threads = 2, stem_stride = 1;
   bool channels_last = false;
 };
 
@@ -71,10 +72,11 @@ Options parse(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--repeats")) o.repeats = next("--repeats");
     else if (!std::strcmp(argv[i], "--batch")) o.batch = next("--batch");
     else if (!std::strcmp(argv[i], "--threads")) o.threads = next("--threads");
+    else if (!std::strcmp(argv[i], "--stem-stride")) o.stem_stride = next("--stem-stride");
     else if (!std::strcmp(argv[i], "--channels-last")) o.channels_last = true;
     else {
       std::fprintf(stderr, "usage: %s [--steps N] [--warmup N] [--repeats N] [--batch N] "
-                   "[--threads N] [--channels-last]\n", argv[0]);
+                   "[--threads N] [--stem-stride N] [--channels-last]\n", argv[0]);
       std::exit(2);
     }
   }
@@ -85,7 +87,7 @@ Options parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
-  at::set_num_threads(o.threads);
+  ssl::host::configure_threads(o.threads);  // what ssl-host does: torch threads, one BLAS thread each
   at::manual_seed(0);
 
   Specs specs;
@@ -99,7 +101,8 @@ int main(int argc, char** argv) {
   ctx.input_size = 28;
   const auto& bspec = specs.get(ssl::sdk::Kind::Backbone, "resnet_small");
   const auto bcfg = bspec.schema.resolve(
-      Values{{"width", int64_t{32}}, {"blocks", std::vector<int64_t>{1, 1, 1, 1}}}, "backbone resnet_small");
+      Values{{"width", int64_t{32}}, {"blocks", std::vector<int64_t>{1, 1, 1, 1}}, {"stem_stride", int64_t{o.stem_stride}}},
+      "backbone resnet_small");
   ctx.make_backbone = [&bspec, &bcfg, ctx] { return std::get<2>(bspec.factory)(bcfg, ctx); };
   const auto& mspec = specs.get(ssl::sdk::Kind::Method, "simclr");
   const auto mcfg = mspec.schema.resolve(Values{{"proj_hidden_dim", int64_t{512}},

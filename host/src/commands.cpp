@@ -142,6 +142,8 @@ int cmd_describe(const CommonOptions& common, const std::string& what) {
 
 int cmd_validate(const CommonOptions& common, const PipelineOptions& opt) {
   Registry registry = load_registry(common);
+  const Node root = load_document(fs::path(opt.file));
+  if (is_study(root)) return validate_study(registry, parse_study(root, fs::path(opt.file)), opt.overrides, "");
   Pipeline p = load_pipeline(registry, opt);
   fmt::print("{}", to_toml(p));
   fmt::print(stderr, "{}: valid ({} view(s), method {}, backbone {}, {} evaluator(s))\n", opt.file, p.total_views(),

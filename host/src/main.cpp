@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--set", pipeline.overrides, "override a key, typed by its schema (e.g. method.temperature=0.5)")
         ->type_name("KEY=VALUE");
   };
-  auto* validate = app.add_subcommand("validate", "validate a pipeline and print it resolved (a dry run)");
+  auto* validate = app.add_subcommand("validate", "validate a pipeline and print it resolved, or every arm of a study and what run would do (a dry run)");
   add_pipeline(validate);
 
   RunOptions run;

@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -23,6 +24,24 @@ std::string resolved_pipeline_of(const fs::path& dir) {
   std::ifstream in(dir / "pipeline.resolved.toml");
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
+
+namespace {
+std::string without_description(const std::string& toml) {
+  std::string out;
+  size_t pos = 0;
+  bool top_level = true;
+  while (pos < toml.size()) {
+    const size_t end = std::min(toml.find('\n', pos), toml.size());
+    const std::string line = toml.substr(pos, end - pos);
+    if (!line.empty() && line[0] == '[') top_level = false;
+    if (!(top_level && line.rfind("description = ", 0) == 0)) out += line + "\n";
+    pos = end + 1;
+  }
+  return out;
+}
+}  // namespace
+
+bool same_experiment(const std::string& a, const std::string& b) { return without_description(a) == without_description(b); }
 
 bool run_ended(const fs::path& dir) {
   const report::RunData d = report::read_run(dir);

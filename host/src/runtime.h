@@ -40,6 +40,8 @@ struct Runtime {
 // Picks the device ("auto": cuda when available) and sets torch's thread count.
 c10::Device select_device(const std::string& requested);
 void configure_threads(int64_t threads);
+// One OpenBLAS thread per torch thread (see runtime.cpp); configure_threads calls it.
+void single_threaded_blas();
 
 // Builds every component. Errors carry the component's role: "[method simclr | build] ...".
 Runtime build_runtime(const Pipeline& pipeline, const Registry& registry, const std::filesystem::path& run_dir);

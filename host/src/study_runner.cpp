@@ -1,5 +1,6 @@
 #include "study_runner.h"
 
+#include <c10/util/Exception.h>
 #include <fmt/core.h>
 
 #include <optional>
@@ -66,7 +67,7 @@ std::vector<ArmPlan> plan_arms(const Registry& registry, const Study& study, con
       continue;
     }
     if (holds_run(plan.dir)) {
-      const bool same = resolved_pipeline_of(plan.dir) == to_toml(*plan.pipeline);
+      const bool same = same_experiment(resolved_pipeline_of(plan.dir), to_toml(*plan.pipeline));
       if (!same && !overwrite) {
         errors.push_back({arm.pos, "arm '" + arm.name + "': " + plan.dir.string() +
                                        " holds a run of a different pipeline; retrain it with --overwrite, or give "
@@ -84,19 +85,33 @@ std::vector<ArmPlan> plan_arms(const Registry& registry, const Study& study, con
   return plans;
 }
 
+fs::path study_folder(const Study& study, const std::string& output) {
+  fs::path dir = (output.empty() ? fs::path("runs") / study.name : fs::path(output)).lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();  // "runs/x/" -> "runs/x"
+  if (dir.empty() || dir == ".") throw UsageError("--output: a study needs a folder of its own");
+  return dir;
+}
+
+void print_plan(const Study& study, const std::vector<ArmPlan>& plans) {
+  fmt::print("study {}: {} arm(s)\n", study.name, plans.size());
+  for (const auto& p : plans) fmt::print("  {:<24} {:<11} {}\n", p.arm->name, action_text(p.action), p.dir.string());
+}
+
 }  // namespace
+
+int validate_study(const Registry& registry, const Study& study, const std::vector<std::string>& overrides,
+                   const std::string& output) {
+  print_plan(study, plan_arms(registry, study, overrides, study_folder(study, output), false));
+  return kExitOk;
+}
 
 int run_study(const Registry& registry, const Study& study, const std::vector<std::string>& overrides,
               const RunOptions& run) {
   if (run.resume) throw UsageError("--resume: a study continues its interrupted arms by itself; run it again");
   if (run.stop_at_step > 0) throw UsageError("--stop-at-step applies to a single pipeline, not to a study");
-  fs::path study_dir = (run.output.empty() ? fs::path("runs") / study.name : fs::path(run.output)).lexically_normal();
-  if (study_dir.filename().empty()) study_dir = study_dir.parent_path();  // "runs/x/" -> "runs/x"
-  if (study_dir.empty() || study_dir == ".") throw UsageError("--output: a study needs a folder of its own");
+  const fs::path study_dir = study_folder(study, run.output);
   const std::vector<ArmPlan> plans = plan_arms(registry, study, overrides, study_dir, run.overwrite);
-
-  fmt::print("study {}: {} arm(s)\n", study.name, plans.size());
-  for (const auto& p : plans) fmt::print("  {:<24} {:<11} {}\n", p.arm->name, action_text(p.action), p.dir.string());
+  print_plan(study, plans);
 
   std::vector<report::StudyArmRef> refs;
   for (const auto& p : plans) refs.push_back({p.arm->name, p.dir, ""});
@@ -116,9 +131,11 @@ int run_study(const Registry& registry, const Study& study, const std::vector<st
     } catch (const std::exception& e) {
       // One arm failing (a NaN loss, a full disk) does not cost the others their runs.
       ++failed;
-      refs[i].error = e.what();
-      fmt::print(stderr, "error: arm '{}' failed: {}\n", p.arm->name, e.what());
+      const auto* torch_error = dynamic_cast<const c10::Error*>(&e);
+      refs[i].error = torch_error ? torch_error->what_without_backtrace() : e.what();
+      fmt::print(stderr, "error: arm '{}' failed: {}\n", p.arm->name, refs[i].error);
     }
+    report::write_study(study_dir, study.name, study.description, refs);  // the page follows the study
   }
   const fs::path page = report::write_study(study_dir, study.name, study.description, refs);
   fmt::print("\n{}", report::study_table_text(study_dir));

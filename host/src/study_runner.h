@@ -16,4 +16,9 @@ namespace ssl::host {
 int run_study(const Registry& registry, const Study& study, const std::vector<std::string>& overrides,
               const RunOptions& run);
 
+// `ssl-host validate STUDY`: resolves every arm and prints what a run would do with each
+// (train, resume, retrain, up to date); throws every problem at once.
+int validate_study(const Registry& registry, const Study& study, const std::vector<std::string>& overrides,
+                   const std::string& output);
+
 }  // namespace ssl::host

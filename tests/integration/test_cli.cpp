@@ -110,7 +110,7 @@ TEST_CASE("bad input files fail with one readable line and exit code 2") {
 
 TEST_CASE("a failing run writes nothing to the run folder") {
   const fs::path d = scratch_dir("nothing_written");
-  auto r = run_host("run " + smoke() + " --output " + shell_quote((d / "run").string()) + " --set trainer.epochs=0");
+  auto r = run_host("run " + smoke() + " --output " + shell_quote((d / "run").string()) + " --set trainer.epochs=-1");
   CHECK(r.code == 2);
   CHECK_FALSE(fs::exists(d / "run"));
   write_file(d, "idx.toml", "include = [\"" + source_dir() + "/pipelines/smoke.toml\"]\n[data.train]\ntype = \"idx\"\nroot = \"/nonexistent\"\n");

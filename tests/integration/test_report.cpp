@@ -61,7 +61,7 @@ TEST_CASE("a run writes a self-contained report.html that renders in headless Ch
   CHECK(slurp(run / "report.html") == html);
   auto bad = run_host("report " + shell_quote((d / "nothing").string()));
   CHECK(bad.code == 2);
-  CHECK_THAT(bad.err, Catch::Contains("not a run folder"));
+  CHECK_THAT(bad.err, Catch::Contains("is neither a run folder"));
 
   if (fs::exists("/usr/bin/chromium")) {
     const fs::path shot = d / "shot.png";

@@ -41,8 +41,15 @@ TEST_CASE("the smoke pipeline trains and writes its run folder") {
   REQUIRE(r.code == 0);
   for (const char* f : {"pipeline.resolved.toml", "metrics.jsonl", "backbone.pt"}) CHECK(fs::exists(d / "run" / f));
   CHECK(fs::exists(d / "run" / "checkpoints"));
-  const auto m = metrics(d / "run");
-  REQUIRE(m.size() == 16);
+  auto m = metrics(d / "run");
+  REQUIRE(m.size() == 17);  // 16 steps, then the run's summary
+  const auto summary = m.back()["summary"];
+  m.pop_back();
+  CHECK(summary["steps"] == 16);
+  CHECK(summary["train_s"].get<double>() > 0);
+  CHECK(summary["wall_s"].get<double>() >= summary["train_s"].get<double>());
+  CHECK(summary["train_img_per_s"].get<double>() > 0);
+  CHECK(summary["resumed"] == false);
   for (const auto& line : m) {
     for (const char* key : {"step", "epoch", "loss", "lr", "img_per_s"}) CHECK(line.contains(key));
     CHECK(std::isfinite(line["loss"].get<double>()));

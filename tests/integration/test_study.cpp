@@ -77,6 +77,11 @@ TEST_CASE("a study trains every arm, compares them on one page and is up to date
   CHECK(fs::file_size(study / "lr_high" / "metrics.jsonl") == size_before);
   CHECK(fs::last_write_time(study / "lr_high" / "metrics.jsonl") == time_before);
 
+  // A reworded description is not a different experiment.
+  auto reworded = run_host(cmd + " --set description=reworded");
+  CHECK(reworded.code == 0);
+  CHECK(reworded.out.find("== arm") == std::string::npos);
+
   // A different pipeline in an arm's folder is refused (nothing trains) unless --overwrite.
   auto changed = run_host(cmd + " --set trainer.epochs=1");
   CHECK(changed.code == 2);
@@ -147,4 +152,25 @@ TEST_CASE("a malformed study is refused before anything trains, with every probl
   auto r4 = run_host("run " + shell_quote(empty.string()));
   CHECK(r4.code == 2);
   CHECK(r4.err.find("a study needs at least one [[arms]] table") != std::string::npos);
+}
+
+TEST_CASE("an arm that fails does not cost the other arms their runs") {
+  const fs::path d = scratch_dir("study_fail");
+  const std::string smoke = source_dir() + "/tests/integration/pipelines/report_smoke.toml";
+  const fs::path file = write_study(d, "name = \"f\"\n"
+                                       "[[arms]]\nname = \"boom\"\npipeline = \"" + smoke + "\"\nset = [\"optimizer.lr=1e30\"]\n"
+                                       "[[arms]]\nname = \"ok\"\npipeline = \"" + smoke + "\"\n");
+  const fs::path study = d / "runs" / "f";
+  auto r = run_host("run " + shell_quote(file.string()) + " --output " + shell_quote(study.string()) +
+                    " --set trainer.progress=plain");
+  INFO(r.out << r.err);
+  CHECK(r.code == 4);
+  CHECK(r.err.find("arm 'boom' failed") != std::string::npos);
+  CHECK(r.err.find("the loss is") != std::string::npos);
+  CHECK(r.err.find("1 of 2 arm(s) failed") != std::string::npos);
+  const auto csv = lines_of(study / "results.csv");
+  REQUIRE(csv.size() == 3);
+  CHECK(csv[1].rfind("boom,failed: ", 0) == 0);
+  CHECK(csv[2].rfind("ok,finished,", 0) == 0);
+  CHECK(slurp(study / "report.html").find("failed: ") != std::string::npos);
 }

@@ -96,3 +96,14 @@ TEST_CASE("PCA projects onto the direction of largest variance") {
   CHECK(p.select(1, 1).std().item<double>() < 0.05);
   CHECK(p.mean(0).abs().max().item<double>() < 1e-9);  // centred
 }
+
+TEST_CASE("more than ten series: colours repeat, dashed from the eleventh, so no two lines look alike") {
+  std::vector<Series> many;
+  for (int i = 0; i < 12; ++i) many.push_back(Series{"arm " + std::to_string(i), {0, 1}, {double(i), double(i + 1)}});
+  const std::string svg = svg_plot(many, {"twelve", "x", "y", false, false, 760, 420});
+  CHECK(count(svg, "<polyline") == 12);
+  CHECK(count(svg, "stroke-dasharray=\"6 3\"") == 4);  // lines 11, 12 and their legend entries
+  CHECK(std::string(series_color(10)) == series_color(0));
+  CHECK(std::string(series_dash(0)).empty());
+  CHECK(std::string(series_dash(10)) != series_dash(0));
+}

@@ -135,16 +135,17 @@ std::string render_page(const fs::path& study_dir, const std::string& name, cons
     std::string alarms;
     for (const auto& a : r.alarms) alarms += (alarms.empty() ? "" : ", ") + a;
     const auto rankme = metric(r, "collapse/embedding/rankme");
+    const bool trained = s && s->steps > 0;  // epochs = 0 baselines train nothing
     h += fmt::format(
         "<tr><td><a href=\"{}/report.html\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>"
         "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
         "<td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
         xml_escape(r.rel_dir), xml_escape(r.ref.name), xml_escape(r.status), xml_escape(r.data.fact("method.type", "—")),
-        xml_escape(r.data.fact("backbone.type", "—")), r.data.last_epoch, s ? duration_text(s->train_s) : "—",
-        s ? fmt::format("{:.0f}", s->train_img_per_s) : "—", fmt_opt(metric(r, "knn/top1")),
+        xml_escape(r.data.fact("backbone.type", "—")), r.data.last_epoch, trained ? duration_text(s->train_s) : "—",
+        trained ? fmt::format("{:.0f}", s->train_img_per_s) : "—", fmt_opt(metric(r, "knn/top1")),
         fmt_opt(metric(r, "linear/top1")), fmt_opt(metric(r, "collapse/embedding/std_sqrt_d")),
         rankme ? fmt_opt(rankme, "{:.1f}") + " / " + fmt_opt(r.embedding_dim, "{:.0f}") : "—",
-        alarms.empty() ? "none" : "<span class=\"alarm\">" + xml_escape(alarms) + "</span>");
+        alarms.empty() ? "none" : "<span class=\"fired\">" + xml_escape(alarms) + "</span>");
   }
   h += "</table>\n<p class=\"note\">Training time excludes evaluation rounds; img/s counts images of the batch "
        "(each with all its views). Accuracies and collapse metrics are the final evaluation's. Each arm's name "
@@ -257,14 +258,15 @@ fs::path rewrite_study(const fs::path& study_dir) {
 std::string study_table_text(const fs::path& study_dir) {
   std::string name, description;
   const auto rows = load_rows(study_dir, read_study_json(study_dir, name, description));
-  std::string out = fmt::format("{:<22} {:<20} {:>6} {:>14} {:>6} {:>7} {:>7} {:>9} {:>8}\n", "arm", "status", "epochs",
+  std::string out = fmt::format("{:<24} {:<20} {:>6} {:>14} {:>6} {:>7} {:>7} {:>11} {:>8}\n", "arm", "status", "epochs",
                                 "training time", "img/s", "kNN", "linear", "std*sqrt(d)", "RankMe");
   for (const auto& r : rows) {
     const auto& s = r.data.summary;
     std::string status = r.status.size() > 20 ? r.status.substr(0, 19) + "~" : r.status;
-    out += fmt::format("{:<22} {:<20} {:>6} {:>14} {:>6} {:>7} {:>7} {:>11} {:>8}\n", r.ref.name, status,
-                       r.data.last_epoch, s ? duration_text(s->train_s) : "—",
-                       s ? fmt::format("{:.0f}", s->train_img_per_s) : "—", fmt_opt(metric(r, "knn/top1")),
+    const bool trained = s && s->steps > 0;
+    out += fmt::format("{:<24} {:<20} {:>6} {:>14} {:>6} {:>7} {:>7} {:>11} {:>8}\n", r.ref.name, status,
+                       r.data.last_epoch, trained ? duration_text(s->train_s) : "—",
+                       trained ? fmt::format("{:.0f}", s->train_img_per_s) : "—", fmt_opt(metric(r, "knn/top1")),
                        fmt_opt(metric(r, "linear/top1")), fmt_opt(metric(r, "collapse/embedding/std_sqrt_d")),
                        fmt_opt(metric(r, "collapse/embedding/rankme"), "{:.1f}"));
   }

@@ -12,7 +12,7 @@ th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .grid{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;border:1px solid #e3e3e3}
 pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:12px;font-size:12px;overflow-x:auto}
 .alarm{background:#fdecea;border-left:4px solid #d93025;padding:6px 10px;margin:6px 0}
-.ok{color:#1e7e34}a{color:#1f5fa8}.none,.note{color:#666;font-size:13px}
+.ok{color:#1e7e34}a{color:#1f5fa8}.fired{color:#d93025}.none,.note{color:#666;font-size:13px}
 )";
 
 }  // namespace ssl::host::report

@@ -133,6 +133,12 @@ const char* series_color(size_t i) {
   return kPalette[i % 10];
 }
 
+const char* series_dash(size_t i) {
+  // Series 11-20 reuse the colours dashed, 21-30 dotted: twelve arms of a study stay apart.
+  static const char* kDash[] = {"", " stroke-dasharray=\"6 3\"", " stroke-dasharray=\"2 2\""};
+  return kDash[(i / 10) % 3];
+}
+
 std::string svg_plot(const std::vector<Series>& series, const PlotOptions& o) {
   const bool legend = series.size() > 1 || (series.size() == 1 && !series[0].name.empty());
   const int pw = o.width - kLeft - kRight - (legend ? kLegendWidth : 0);
@@ -213,7 +219,8 @@ std::string svg_plot(const std::vector<Series>& series, const PlotOptions& o) {
       if (seg.empty()) continue;
       std::string pts;
       for (const auto& [x, y] : seg) pts += fmt::format("{:.1f},{:.1f} ", x, y);
-      svg += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.8\"/>\n", pts, color);
+      svg += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.8\"{}/>\n", pts, color,
+                         series_dash(si));
       if (seg.size() == 1 || n <= 30) {  // few points: mark them
         for (const auto& [x, y] : seg)
           svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.8\" fill=\"{}\"/>\n", x, y, color);
@@ -231,8 +238,8 @@ std::string svg_plot(const std::vector<Series>& series, const PlotOptions& o) {
     for (size_t i = 0; i < shown; ++i) {
       const double y = kTop + 8 + double(i) * kLegendRow;
       if (o.points) svg += fmt::format("<circle cx=\"{}\" cy=\"{:.1f}\" r=\"4\" fill=\"{}\"/>\n", lx + 9, y, series_color(i));
-      else svg += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-width=\"3\"/>\n", lx, y,
-                              lx + 18, y, series_color(i));
+      else svg += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-width=\"3\"{}/>\n", lx,
+                              y, lx + 18, y, series_color(i), series_dash(i));
       std::string name = series[i].name.size() > 24 ? series[i].name.substr(0, 23) + "…" : series[i].name;
       svg += text(lx + 24, y + 4, name, "start", 11);
     }

@@ -35,7 +35,9 @@ std::vector<double> nice_ticks(double lo, double hi, int target);
 std::vector<double> log_ticks(double lo, double hi);
 // A short tick label: 3 significant digits, exponent form for very large or small values.
 std::string format_number(double value);
-// Colour of series i (Tableau 10 palette, cycled).
+// Colour of series i (Tableau 10 palette, cycled) and its line pattern (an SVG attribute,
+// "" for the first ten: solid, then dashed, then dotted).
 const char* series_color(size_t index);
+const char* series_dash(size_t index);
 
 }  // namespace ssl::host::report
