@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "checkpoint.h"
 #include "config_tree.h"
@@ -142,9 +143,9 @@ int cmd_describe(const CommonOptions& common, const std::string& what) {
 
 int cmd_validate(const CommonOptions& common, const PipelineOptions& opt) {
   Registry registry = load_registry(common);
-  const Node root = load_document(fs::path(opt.file));
+  Node root = load_document(fs::path(opt.file));
   if (is_study(root)) return validate_study(registry, parse_study(root, fs::path(opt.file)), opt.overrides, "");
-  Pipeline p = load_pipeline(registry, opt);
+  Pipeline p = resolve_with_overrides(std::move(root), registry, fs::path(opt.file), opt.overrides);
   fmt::print("{}", to_toml(p));
   fmt::print(stderr, "{}: valid ({} view(s), method {}, backbone {}, {} evaluator(s))\n", opt.file, p.total_views(),
              p.method.type(), p.backbone.type(), p.evaluators.size());
@@ -155,9 +156,9 @@ int cmd_run(const CommonOptions& common, const PipelineOptions& opt, const RunOp
   set_console_log_sink();
   if (run.resume && run.overwrite) throw UsageError("--resume and --overwrite exclude each other");
   Registry registry = load_registry(common);
-  const Node root = load_document(fs::path(opt.file));
+  Node root = load_document(fs::path(opt.file));
   if (is_study(root)) return run_study(registry, parse_study(root, fs::path(opt.file)), opt.overrides, run);
-  Pipeline p = load_pipeline(registry, opt);
+  Pipeline p = resolve_with_overrides(std::move(root), registry, fs::path(opt.file), opt.overrides);
   const fs::path run_dir = run.output.empty() ? fs::path("runs") / p.name() : fs::path(run.output);
   const bool has_run = holds_run(run_dir);
   if (run.resume && !has_run) throw UsageError("--resume: " + run_dir.string() + " holds no run to continue");

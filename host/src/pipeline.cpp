@@ -249,7 +249,11 @@ void write_component(std::ostringstream& out, const std::string& header, const C
 }  // namespace
 
 Pipeline load_pipeline(const Registry& registry, const fs::path& file, const std::vector<std::string>& overrides) {
-  Node root = load_document(file);
+  return resolve_with_overrides(load_document(file), registry, file, overrides);
+}
+
+Pipeline resolve_with_overrides(Node root, const Registry& registry, const fs::path& file,
+                                const std::vector<std::string>& overrides) {
   std::vector<Diagnostic> errors;
   for (const auto& o : overrides) {
     try {

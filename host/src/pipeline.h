@@ -60,6 +60,9 @@ Pipeline resolve_pipeline(const Node& root, const Registry& registry, const std:
 // every problem of the overrides and the document is reported at once (ConfigError).
 Pipeline load_pipeline(const Registry& registry, const std::filesystem::path& file,
                        const std::vector<std::string>& overrides);
+// The same for a document already loaded from `file`.
+Pipeline resolve_with_overrides(Node root, const Registry& registry, const std::filesystem::path& file,
+                                const std::vector<std::string>& overrides);
 
 // The resolved pipeline as TOML (every key, defaults included): loading it again gives the
 // same pipeline.
