@@ -26,22 +26,32 @@ std::string resolved_pipeline_of(const fs::path& dir) {
 }
 
 namespace {
-std::string without_description(const std::string& toml) {
-  std::string out;
+// Keys that change how a run is shown, not what it trains: (table, key), "" = top level.
+constexpr std::pair<const char*, const char*> kPresentationKeys[] = {{"", "description"}, {"trainer", "progress"}};
+
+std::string without_presentation_keys(const std::string& toml) {
+  std::string out, table;
   size_t pos = 0;
-  bool top_level = true;
   while (pos < toml.size()) {
     const size_t end = std::min(toml.find('\n', pos), toml.size());
     const std::string line = toml.substr(pos, end - pos);
-    if (!line.empty() && line[0] == '[') top_level = false;
-    if (!(top_level && line.rfind("description = ", 0) == 0)) out += line + "\n";
     pos = end + 1;
+    if (!line.empty() && line[0] == '[') {  // "[trainer]" or "[[views.ops]]": the table's name
+      table = line.substr(0, line.find(']'));
+      table.erase(0, table.find_first_not_of('['));
+    }
+    const bool presentation = std::any_of(std::begin(kPresentationKeys), std::end(kPresentationKeys), [&](const auto& k) {
+      return table == k.first && line.rfind(std::string(k.second) + " = ", 0) == 0;
+    });
+    if (!presentation) out += line + "\n";
   }
   return out;
 }
 }  // namespace
 
-bool same_experiment(const std::string& a, const std::string& b) { return without_description(a) == without_description(b); }
+bool same_experiment(const std::string& a, const std::string& b) {
+  return without_presentation_keys(a) == without_presentation_keys(b);
+}
 
 bool run_ended(const fs::path& dir) {
   const report::RunData d = report::read_run(dir);

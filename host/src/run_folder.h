@@ -16,8 +16,9 @@ bool holds_run(const std::filesystem::path& dir);
 // The pipeline.resolved.toml of the folder ("" when missing).
 std::string resolved_pipeline_of(const std::filesystem::path& dir);
 
-// True when two resolved pipelines describe the same experiment: equal but for the top-level
-// `description` (a reworded description does not make a finished run stale).
+// True when two resolved pipelines describe the same experiment: equal but for the keys that
+// only change how a run is shown (the top-level `description`, `trainer.progress`): a reworded
+// description or another console mode does not make a finished run stale.
 bool same_experiment(const std::string& resolved_a, const std::string& resolved_b);
 
 // True when the run in `dir` ended: it finished (its summary record) or an alarm stopped it.

@@ -81,6 +81,10 @@ TEST_CASE("a study trains every arm, compares them on one page and is up to date
   auto reworded = run_host(cmd + " --set description=reworded");
   CHECK(reworded.code == 0);
   CHECK(reworded.out.find("== arm") == std::string::npos);
+  // Nor is another console mode (the arms ran with progress = "plain").
+  auto quiet = run_host(cmd + " --set trainer.progress=none");
+  CHECK(quiet.code == 0);
+  CHECK(quiet.out.find("== arm") == std::string::npos);
 
   // A different pipeline in an arm's folder is refused (nothing trains) unless --overwrite.
   auto changed = run_host(cmd + " --set trainer.epochs=1");
