@@ -62,7 +62,8 @@ TEST_CASE("every augmentation preset builds and produces views of the declared s
   const std::vector<Expect> presets = {
       {"simclr.toml", 2, 3, 256, {224}},      {"simclr_small.toml", 2, 1, 28, {28}},
       {"byol.toml", 2, 3, 256, {224, 224}},    {"byol_small.toml", 2, 1, 28, {28, 28}},
-      {"multicrop.toml", 8, 3, 256, {224, 96}}, {"multicrop_small.toml", 8, 1, 28, {28, 14}}};
+      {"multicrop.toml", 8, 3, 256, {224, 96}}, {"multicrop_small.toml", 8, 1, 28, {28, 14}},
+      {"simclr_fashion_mnist.toml", 2, 1, 28, {28}}};
   for (const auto& p : presets) {
     INFO(p.file);
     const auto groups = read_preset(std::string(SSL_TEST_SOURCE_DIR) + "/configs/augment/" + p.file);
