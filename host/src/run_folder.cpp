@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <sstream>
+#include <string_view>
 
 #include "checkpoint.h"
 #include "report/run_data.h"
@@ -26,24 +28,23 @@ std::string resolved_pipeline_of(const fs::path& dir) {
 }
 
 namespace {
-// Keys that change how a run is shown, not what it trains: (table, key), "" = top level.
-constexpr std::pair<const char*, const char*> kPresentationKeys[] = {{"", "description"}, {"trainer", "progress"}};
+// Keys that change how a run is shown, not what it trains, as dotted paths.
+constexpr std::string_view kPresentationKeys[] = {"description", "trainer.progress"};
 
+// The resolved pipeline (to_toml) writes one "key = value" line per key under "[table]" or
+// "[[table]]" headers: a line's dotted path is its header's name and its key.
 std::string without_presentation_keys(const std::string& toml) {
-  std::string out, table;
-  size_t pos = 0;
-  while (pos < toml.size()) {
-    const size_t end = std::min(toml.find('\n', pos), toml.size());
-    const std::string line = toml.substr(pos, end - pos);
-    pos = end + 1;
-    if (!line.empty() && line[0] == '[') {  // "[trainer]" or "[[views.ops]]": the table's name
+  std::istringstream in(toml);
+  std::string out, table, line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] == '[') {
       table = line.substr(0, line.find(']'));
       table.erase(0, table.find_first_not_of('['));
     }
-    const bool presentation = std::any_of(std::begin(kPresentationKeys), std::end(kPresentationKeys), [&](const auto& k) {
-      return table == k.first && line.rfind(std::string(k.second) + " = ", 0) == 0;
-    });
-    if (!presentation) out += line + "\n";
+    const size_t eq = line.find(" = ");
+    const std::string path = eq == std::string::npos ? "" : (table.empty() ? "" : table + ".") + line.substr(0, eq);
+    if (std::find(std::begin(kPresentationKeys), std::end(kPresentationKeys), path) == std::end(kPresentationKeys))
+      out += line + "\n";
   }
   return out;
 }
