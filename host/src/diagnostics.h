@@ -6,7 +6,7 @@
 
 namespace ssl::host {
 
-// Exit codes of ssl-host (DESIGN.md section 6).
+// Exit codes of ssl-host (documented in docs/architecture.md, "Exit codes").
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitUsage = 2;       // usage or configuration error
 inline constexpr int kExitPluginLoad = 3;  // a plugin could not be loaded

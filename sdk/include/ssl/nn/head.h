@@ -6,7 +6,7 @@
 //   Linear(in, hidden) [-BN] -ReLU  ... (num_layers - 1 times) ...  Linear(hidden, out) [-BN]
 //
 // Bias rule: a Linear followed by a BatchNorm has no bias (the BN shift makes it redundant).
-// Shapes used by the methods (METHODS.md):
+// Shapes used by the methods (the papers' settings, solo-learn's for CIFAR-sized inputs):
 //   SimCLR (solo-learn CIFAR):  MLPHeadOptions(512, 2048, 256).batch_norm(false)
 //   BYOL projector/predictor:   MLPHeadOptions(512, 4096, 256)              (L-BN-ReLU-L)
 //   SimSiam projector:          MLPHeadOptions(512, 2048, 2048).num_layers(3)
