@@ -6,6 +6,7 @@
 #   ssl_NAME_static   its static twin for unit tests: the same component objects plus plugin.cpp
 #                     compiled with SSL_PLUGIN_STATIC_TWIN, whose entry point is then
 #                     ssl_static_plugin_info_NAME() (declare it with SSL_PLUGIN_DECLARE_STATIC).
+# and appends ssl_NAME to the global property SSL_PLUGIN_TARGETS.
 # Works in-tree and out-of-tree (after find_package(ssl_sdk)).
 function(ssl_add_plugin name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
@@ -30,6 +31,8 @@ function(ssl_add_plugin name)
     set_target_properties(ssl_${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${SSL_PLUGIN_OUTPUT_DIR})
   endif()
   target_link_options(ssl_${name} PRIVATE -Wl,--no-undefined -Wl,-z,nodelete)
+  # Every plugin module of the project, for targets that need them all (ssl_runtime in-tree).
+  set_property(GLOBAL APPEND PROPERTY SSL_PLUGIN_TARGETS ssl_${name})
 
   add_library(ssl_${name}_static STATIC ${entry_sources})
   target_compile_definitions(ssl_${name}_static PRIVATE SSL_PLUGIN_STATIC_TWIN)
