@@ -190,6 +190,7 @@ Pipeline resolve_pipeline(const Node& root, const Registry& registry, const fs::
   if (const Node* test = data.find("test")) p.test_data = v.component(*test, sdk::Kind::Dataset, "data.test");
 
   // [[views]] groups, each with [[views.ops]]
+  const size_t errors_before_views = v.errors.size();
   if (const Node* views = v.table_array(root, "views")) {
     p.views_pos = views->pos;
     for (size_t g = 0; g < views->array.size(); ++g) {
@@ -210,6 +211,7 @@ Pipeline resolve_pipeline(const Node& root, const Registry& registry, const fs::
   } else {
     p.views_pos = top;
   }
+  const bool views_ok = v.errors.size() == errors_before_views;
   if (const Node* ops = v.table_array(root, "eval_ops")) {
     for (size_t i = 0; i < ops->array.size(); ++i) {
       p.eval_ops.push_back(v.component(ops->array[i], sdk::Kind::Augmentation, "eval_ops." + std::to_string(i)));
@@ -218,8 +220,13 @@ Pipeline resolve_pipeline(const Node& root, const Registry& registry, const fs::
 
   if (const Node* n = root.find("backbone")) p.backbone = v.component(*n, sdk::Kind::Backbone, "backbone");
   else v.error(top, "missing [backbone] (e.g. type = \"resnet18\")");
+  const size_t errors_before_method = v.errors.size();
   if (const Node* n = root.find("method")) p.method = v.component(*n, sdk::Kind::Method, "method");
   else v.error(top, "missing [method] (e.g. type = \"simclr\")");
+  // The view count needs a valid method table and valid view groups.
+  if (views_ok && v.errors.size() == errors_before_method && p.method.entry) {
+    if (auto d = check_view_count(p)) v.errors.push_back(std::move(*d));
+  }
 
   p.optimizer = v.section(table_or_empty("optimizer"), optimizer_schema(), "[optimizer]");
   p.schedule = v.section(table_or_empty("schedule"), schedule_schema(), "[schedule]");
@@ -233,6 +240,28 @@ Pipeline resolve_pipeline(const Node& root, const Registry& registry, const fs::
   }
   if (!v.errors.empty()) throw ConfigError(v.errors);
   return p;
+}
+
+sdk::ViewSpec method_views(const Pipeline& p) {
+  SSL_CHECK(p.method.entry != nullptr, "the pipeline has no resolved method");
+  return p.method.entry->spec.views_for(p.method.config);
+}
+
+std::optional<Diagnostic> check_view_count(const Pipeline& p) {
+  sdk::ViewSpec spec;
+  try {
+    spec = method_views(p);
+  } catch (const std::exception& e) {
+    return Diagnostic{p.method.pos, "method " + p.method.type() + ": its views() failed: " + e.what()};
+  }
+  if (spec.own_transform) return std::nullopt;  // the method's sample_transform replaces the groups
+  const int64_t have = p.total_views();
+  if (have >= spec.min_views && have <= spec.max_views) return std::nullopt;
+  const std::string want = spec.min_views == spec.max_views
+                               ? std::to_string(spec.min_views)
+                               : std::to_string(spec.min_views) + ".." + std::to_string(spec.max_views);
+  return Diagnostic{p.views_pos, "method " + p.method.type() + " needs " + want +
+                                     " views per image, the [[views]] groups produce " + std::to_string(have)};
 }
 
 namespace {

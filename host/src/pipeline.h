@@ -10,6 +10,7 @@
 #include "registry.h"
 #include "ssl/sdk/config.h"
 #include "ssl/sdk/schema.h"
+#include "ssl/sdk/types.h"
 
 namespace ssl::host {
 
@@ -55,6 +56,15 @@ sdk::Config check_section(const Node& table, const sdk::Schema& schema, const st
 // Validates the whole document against the host's and the components' schemas and returns
 // the resolved pipeline. Throws ConfigError with every problem found, each with its position.
 Pipeline resolve_pipeline(const Node& root, const Registry& registry, const std::filesystem::path& file);
+
+// The views the pipeline's method consumes: its registered ViewSpec for its config
+// (ComponentSpec::views_for), known without building the method.
+sdk::ViewSpec method_views(const Pipeline& pipeline);
+
+// The pipeline's [[views]] groups against method_views(): the problem, at the [[views]]
+// array's position, or nothing (also when the method supplies its own transform). The one
+// view-count check: resolve_pipeline runs it, so validate, run and studies report the same.
+std::optional<Diagnostic> check_view_count(const Pipeline& pipeline);
 
 // Loads `file` (with its includes), applies the KEY=VALUE overrides in order and resolves it;
 // every problem of the overrides and the document is reported at once (ConfigError).

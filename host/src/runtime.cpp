@@ -158,15 +158,15 @@ Runtime build_runtime(const Pipeline& p, const Registry& registry, const fs::pat
     rethrow_with_context("method " + p.method.type(), "build method");
   }
 
-  // The method decides how many views it consumes.
-  const sdk::ViewSpec spec = rt.method->views();
-  const int64_t have = static_cast<int64_t>(rt.train_chains.size());
-  if (!rt.method->sample_transform() && (have < spec.min_views || have > spec.max_views)) {
-    const std::string want = spec.min_views == spec.max_views
-                                 ? std::to_string(spec.min_views)
-                                 : std::to_string(spec.min_views) + ".." + std::to_string(spec.max_views);
-    throw ConfigError({{p.views_pos, "method " + p.method.type() + " needs " + want + " views per image, the [[views]] groups produce " +
-                                         std::to_string(have)}});
+  // resolve_pipeline checked the view count against the method's declared views
+  // (check_view_count); a method with its own transform must have declared it there.
+  try {
+    const bool own = rt.method->sample_transform() != nullptr;
+    SSL_CHECK(own == method_views(p).own_transform, "the method ",
+              own ? "supplies a sample_transform() but its static views() does not set own_transform"
+                  : "declares own_transform in its static views() but supplies no sample_transform()");
+  } catch (...) {
+    rethrow_with_context("method " + p.method.type(), "build method");
   }
 
   std::map<std::string, int> seen;

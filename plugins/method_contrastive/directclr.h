@@ -23,7 +23,6 @@ class DirectCLR final : public sdk::Method {
  public:
   DirectCLR(const sdk::Config& cfg, const sdk::BuildContext& ctx);
 
-  sdk::ViewSpec views() const override { return {2, 2}; }
   // views[0], views[1]: [N, C, H, W] -> NT-Xent on r[:, :d0]; metrics loss, pos_sim, neg_sim.
   sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo& info) override;
   std::shared_ptr<sdk::Backbone> backbone() const override { return backbone_; }

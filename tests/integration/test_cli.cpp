@@ -91,6 +91,20 @@ epochs = "ten"
   CHECK_THAT(r.err, !Catch::Contains("terminate"));
 }
 
+TEST_CASE("validate refuses a view count the method does not take, as run does, with exit code 2") {
+  const fs::path d = scratch_dir("view_count");
+  const fs::path file = write_file(d, "three.toml", "include = [\"" + source_dir() + "/pipelines/smoke.toml\"]\n");
+  const std::string output = " --output " + shell_quote((d / "run").string());
+  for (const std::string verb : {"validate", "run"}) {
+    INFO(verb);
+    auto r = run_host(verb + " " + shell_quote(file.string()) + " --set views.0.count=3" + (verb == "run" ? output : ""));
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Contains("smoke.toml:") &&
+                          Catch::Contains("method simclr needs 2 views per image, the [[views]] groups produce 3"));
+  }
+  CHECK_FALSE(fs::exists(d / "run"));
+}
+
 TEST_CASE("bad input files fail with one readable line and exit code 2") {
   const fs::path d = scratch_dir("badfiles");
   auto missing = run_host("validate " + shell_quote((d / "nope.toml").string()));

@@ -178,8 +178,9 @@ inline bool same_tensor(const at::Tensor& a, const at::Tensor& b) {
 // parameters (so frozen target networks are in none).
 inline void check_two_steps(const ModelsRegistry& registry, const std::string& name,
                             Values extra = {}) {
-  auto method = build(registry, name, std::move(extra));
-  REQUIRE(method->views().min_views == 2);
+  const Values values = small_heads(registry, name, std::move(extra));
+  REQUIRE(registry.views(name, values).min_views == 2);
+  auto method = registry.method(name, values, tiny_context(registry));
   const at::Tensor conv = method->named_parameters()["backbone.features.0.weight"];
   size_t grouped = 0;
   for (const auto& g : method->parameter_groups()) {

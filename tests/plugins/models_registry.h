@@ -39,6 +39,11 @@ class ModelsRegistry final : public ssl::test::SpecStore {
                                            const ssl::sdk::BuildContext& ctx) const {
     return build<ssl::sdk::Method>(ssl::sdk::Kind::Method, name, values, ctx);
   }
+  // The views a method declares for these values (its registered ViewSpec), without building it.
+  ssl::sdk::ViewSpec views(const std::string& method, const Values& values = {}) const {
+    const auto& s = spec(ssl::sdk::Kind::Method, method);
+    return s.views_for(s.schema.resolve(values, "method " + method));
+  }
 };
 
 }  // namespace models_test

@@ -42,8 +42,9 @@ TEST_CASE("simclr: two SGD steps give a finite loss and gradients reaching the f
   torch::manual_seed(30);
   ModelsRegistry registry;
   auto method = registry.method("simclr", kSmallHeads, method_context(registry, 3));
-  CHECK(method->views().min_views == 2);
-  CHECK(method->views().max_views == 2);
+  CHECK(registry.views("simclr", kSmallHeads).min_views == 2);
+  CHECK(registry.views("simclr", kSmallHeads).max_views == 2);
+  CHECK_FALSE(registry.views("simclr", kSmallHeads).own_transform);
   REQUIRE(method->backbone() != nullptr);
   auto params = method->named_parameters();
   REQUIRE(params.contains("backbone.conv1.weight"));

@@ -7,6 +7,7 @@
 #include "fake_plugin.h"
 #include "pipeline.h"
 #include "registry.h"
+#include "spec_store.h"
 
 using namespace ssl::host;
 namespace fs = std::filesystem;
@@ -135,4 +136,101 @@ TEST_CASE("the resolved pipeline round-trips through TOML") {
   Pipeline again = resolve(text);
   CHECK(to_toml(again).substr(text.find('\n', text.find("Generated"))) == text.substr(text.find('\n', text.find("Generated"))));
   CHECK(again.method.config.get_int_list("dims") == std::vector<int64_t>{3});
+}
+
+namespace {
+// Methods registered with add_method<T>: one declaring 1..3 views through a static views()
+// that reads its config, one with its own sample transform, one with no views() at all.
+class WideMethod final : public ssl::sdk::Method {
+ public:
+  WideMethod(const ssl::sdk::Config&, const ssl::sdk::BuildContext&) {}
+  static ssl::sdk::Schema schema() {
+    ssl::sdk::Schema s;
+    s.add_int("max_views", 3, "most views accepted").min(1);
+    return s;
+  }
+  static ssl::sdk::ViewSpec views(const ssl::sdk::Config& c) { return {1, c.get_int("max_views")}; }
+  ssl::sdk::StepOutput training_step(const ssl::sdk::Batch&, const ssl::sdk::StepInfo&) override { return {}; }
+  std::shared_ptr<ssl::sdk::Backbone> backbone() const override { return nullptr; }
+};
+class PretextMethod final : public ssl::sdk::Method {
+ public:
+  PretextMethod(const ssl::sdk::Config&, const ssl::sdk::BuildContext&) {}
+  static ssl::sdk::Schema schema() { return {}; }
+  static ssl::sdk::ViewSpec views(const ssl::sdk::Config&) { return {9, 9, true}; }
+  ssl::sdk::StepOutput training_step(const ssl::sdk::Batch&, const ssl::sdk::StepInfo&) override { return {}; }
+  std::shared_ptr<ssl::sdk::Backbone> backbone() const override { return nullptr; }
+};
+class PlainMethod final : public ssl::sdk::Method {
+ public:
+  PlainMethod(const ssl::sdk::Config&, const ssl::sdk::BuildContext&) {}
+  static ssl::sdk::Schema schema() { return {}; }
+  ssl::sdk::StepOutput training_step(const ssl::sdk::Batch&, const ssl::sdk::StepInfo&) override { return {}; }
+  std::shared_ptr<ssl::sdk::Backbone> backbone() const override { return nullptr; }
+};
+void register_view_methods(ssl::sdk::Registrar& r) {
+  r.add_method<WideMethod>("wide", "1..max_views views");
+  r.add_method<PretextMethod>("pretext", "its own transform");
+  r.add_method<PlainMethod>("plain", "the default views");
+}
+
+std::vector<Diagnostic> view_errors(const std::string& method, int64_t count,
+                                    const std::vector<std::string>& overrides = {}) {
+  static const SslPluginInfo views_plugin{SSL_SDK_ABI_VERSION, "views", "1.0.0", SSL_SDK_FINGERPRINT,
+                                          &register_view_methods};
+  static Registry registry = [] {
+    Registry r = fake_registry();
+    r.load_static(&views_plugin);
+    return r;
+  }();
+  std::string text = kGood;
+  text.replace(text.find("count = 2"), 9, "count = " + std::to_string(count));
+  text.replace(text.find("type = \"pull\"\ntemperature = 0.5"), 31, "type = \"" + method + "\"");
+  const fs::path file = write_pipeline("views.toml", text);
+  Node root = load_document(file);
+  try {
+    resolve_with_overrides(root, registry, file, overrides);
+  } catch (const ConfigError& e) {
+    return e.diagnostics();
+  }
+  return {};
+}
+}  // namespace
+
+TEST_CASE("add_method<T> registers the class's schema, factory and static views()") {
+  ssl::test::SpecStore store;
+  register_view_methods(store);
+  const auto& wide = store.spec(ssl::sdk::Kind::Method, "wide");
+  CHECK(wide.schema.find("max_views") != nullptr);
+  const ssl::sdk::Config five("method wide", {{"max_views", ssl::sdk::Value(int64_t{5})}});
+  CHECK(wide.views_for(five).min_views == 1);
+  CHECK(wide.views_for(five).max_views == 5);
+  CHECK(store.build<ssl::sdk::Method>(ssl::sdk::Kind::Method, "wide") != nullptr);
+  // Without a static views(): the default two views.
+  const auto& plain = store.spec(ssl::sdk::Kind::Method, "plain");
+  CHECK_FALSE(static_cast<bool>(plain.views));
+  CHECK(plain.views_for(ssl::sdk::Config()).min_views == 2);
+  CHECK(plain.views_for(ssl::sdk::Config()).max_views == 2);
+}
+
+TEST_CASE("validation checks the view groups against the method's declared views, at the [[views]] position") {
+  const auto errors = view_errors("plain", 3);
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0].pos.line == 11);  // the [[views]] array
+  CHECK(errors[0].message == "method plain needs 2 views per image, the [[views]] groups produce 3");
+  CHECK(view_errors("plain", 2).empty());
+  // The range comes from the method's own config, overrides included.
+  CHECK(view_errors("wide", 3).empty());
+  const auto too_many = view_errors("wide", 3, {"method.max_views=2"});
+  REQUIRE(too_many.size() == 1);
+  CHECK(too_many[0].message == "method wide needs 1..2 views per image, the [[views]] groups produce 3");
+  // A method with its own sample transform is not checked against the groups.
+  CHECK(view_errors("pretext", 1).empty());
+}
+
+TEST_CASE("the view count is checked only once the method and the view groups are valid") {
+  // An unknown key in [method] is the only error: the view count of a broken method is not guessed.
+  const auto errors = view_errors("wide", 3, {"method.max_view=2"});
+  REQUIRE(errors.size() == 1);
+  CHECK_THAT(errors[0].message, Catch::Contains("unknown key 'max_view'"));
 }

@@ -47,20 +47,20 @@ SSL_SDK_API std::shared_ptr<sdk::Backbone> build_backbone(const sdk::BuildContex
 SSL_SDK_API std::shared_ptr<sdk::Comm> resolve_comm(const sdk::BuildContext& ctx);
 
 // The shape most joint-embedding methods share: a backbone, a projector on it (the "proj_*"
-// keys), the comm, two views. A method derives from it and adds its loss and whatever else it
+// keys: a subclass's schema() must call add_head_keys(s, "proj", ...)), the comm, two views
+// (the default ViewSpec). A method derives from it and adds its loss and whatever else it
 // owns (predictor, momentum target, queue). Submodules "backbone" and "projector" are
 // registered first, so checkpoint names are the same in every method.
 class SSL_SDK_API ProjectedMethod : public sdk::Method {
  public:
   ~ProjectedMethod() override;
-  sdk::ViewSpec views() const override { return {2, 2}; }
   std::shared_ptr<sdk::Backbone> backbone() const override { return backbone_; }
   // images [N, C, H, W] -> projector output [N, proj_dim] (the online / query branch).
   at::Tensor embed(const at::Tensor& images) override { return project(images); }
 
  protected:
-  // `method` names the method in error messages. Subclasses call to(ctx.device) once their
-  // own modules are registered.
+  // `method` names the method in error messages. The host moves the built method to the
+  // device; subclasses only register their own modules.
   ProjectedMethod(const sdk::Config& cfg, const sdk::BuildContext& ctx, const std::string& method);
   at::Tensor project(const at::Tensor& images) { return projector_->forward(backbone_->forward(images)); }
 

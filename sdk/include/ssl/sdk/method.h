@@ -2,6 +2,14 @@
 // A self-supervised method. The method owns its heads, target networks, queues, prototypes
 // and loss; the host owns the loop, optimizer, data, distribution, checkpoints and logging.
 //
+// Registration: `r.add_method<MyMethod>("name", "one-line doc")` (registrar.h), with
+//   MyMethod(const sdk::Config&, const sdk::BuildContext&);   // builds heads, targets, queues
+//   static sdk::Schema schema();                               // its keys
+//   static sdk::ViewSpec views(const sdk::Config&);            // optional; default 2 views
+// The host, not the method, moves the built method (and with it every submodule: backbones
+// from ctx.make_backbone, heads, targets) to the training device, and checks the pipeline's
+// view count against views() in `validate` and before `run` trains.
+//
 // State: everything a checkpoint must restore is a parameter or a buffer of the method
 // module (register queues and their pointers as buffers), so saving named_parameters() and
 // named_buffers() round-trips it. Target networks are submodules whose parameters have
@@ -20,18 +28,12 @@
 #include "ssl/sdk/export.h"
 #include "ssl/sdk/features.h"
 #include "ssl/sdk/rng.h"
+#include "ssl/sdk/types.h"
 
 namespace ssl::sdk {
 
 class Backbone;
 class Comm;
-
-// How many views per sample the method consumes. The pipeline's view groups, in order,
-// must add up to a count in [min_views, max_views]; the first group is the "global" one.
-struct ViewSpec {
-  int64_t min_views = 2;
-  int64_t max_views = 2;
-};
 
 struct Batch {
   std::vector<at::Tensor> views;    // V tensors [N, C, H, W] float32 on the training device
@@ -87,7 +89,6 @@ class SSL_SDK_API Method : public torch::nn::Module {
  public:
   ~Method() override;
 
-  virtual ViewSpec views() const { return {}; }
   virtual StepOutput training_step(const Batch& batch, const StepInfo& info) = 0;
   // The backbone being trained (the one exported as backbone.pt and evaluated).
   virtual std::shared_ptr<Backbone> backbone() const = 0;
@@ -101,7 +102,8 @@ class SSL_SDK_API Method : public torch::nn::Module {
   virtual void after_step(const StepInfo& info) { (void)info; }
   virtual void on_epoch_start(EpochContext& ctx) { (void)ctx; }
   virtual void on_epoch_end(EpochContext& ctx) { (void)ctx; }
-  // nullptr: the pipeline's view groups are used.
+  // nullptr: the pipeline's view groups are used. A method that returns one declares
+  // ViewSpec::own_transform in its static views(), so validation skips the view count.
   virtual std::shared_ptr<const SampleTransform> sample_transform() const { return nullptr; }
 };
 

@@ -1,13 +1,22 @@
 #pragma once
 // What a plugin's register_components() talks to. Every component is listed explicitly,
-// one line each: name, factory, schema, one-line doc. There are no self-registering statics.
+// one line each: name and one-line doc. There are no self-registering statics.
 //
 //   void register_components(ssl::sdk::Registrar& r) {
-//     r.add_method("simclr", &make_simclr, simclr_schema(), "SimCLR: NT-Xent over 2N views");
+//     r.add_method<SimCLR>("simclr", "SimCLR: NT-Xent over the 2N projected views");
 //   }
+//
+// add_<kind><T> needs of T (a subclass of the kind's interface):
+//   T(const sdk::Config& cfg, const sdk::BuildContext& ctx);  // the factory: make_shared<T>
+//   static sdk::Schema schema();                              // the keys cfg holds
+// and, for methods only, optionally
+//   static sdk::ViewSpec views(const sdk::Config& cfg);       // default: ViewSpec{} (2 views)
+// The add_<kind>(name, factory, schema, doc) forms take a hand-written factory instead.
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <variant>
 
 #include "ssl/sdk/config.h"
@@ -35,33 +44,93 @@ using EvaluatorFactory = FactoryOf<Evaluator>;
 using Factory = std::variant<DatasetFactory, AugmentationFactory, BackboneFactory, MethodFactory,
                              EvaluatorFactory>;
 
+// The views of a method, from its Config (see ViewSpec).
+using ViewsFunction = std::function<ViewSpec(const Config&)>;
+
 struct ComponentSpec {
   std::string name;
   std::string doc;
   Schema schema;
   Factory factory;
+  ViewsFunction views;  // methods: empty means ViewSpec{}; other kinds: empty
   Kind kind() const { return static_cast<Kind>(factory.index()); }
+  ViewSpec views_for(const Config& config) const { return views ? views(config) : ViewSpec{}; }
 };
+
+namespace detail {
+template <class T, class = void>
+struct HasStaticViews : std::false_type {};
+template <class T>
+struct HasStaticViews<T, std::void_t<decltype(T::views(std::declval<const Config&>()))>>
+    : std::is_convertible<decltype(T::views(std::declval<const Config&>())), ViewSpec> {};
+}  // namespace detail
 
 class SSL_SDK_API Registrar {
  public:
   virtual ~Registrar();
   virtual void add(ComponentSpec spec) = 0;
 
+  template <class T>
+  void add_dataset(std::string name, std::string doc) {
+    add_class<Dataset, T, Kind::Dataset>(std::move(name), std::move(doc));
+  }
+  template <class T>
+  void add_augmentation(std::string name, std::string doc) {
+    add_class<Augmentation, T, Kind::Augmentation>(std::move(name), std::move(doc));
+  }
+  template <class T>
+  void add_backbone(std::string name, std::string doc) {
+    add_class<Backbone, T, Kind::Backbone>(std::move(name), std::move(doc));
+  }
+  // Also records T::views when T declares it.
+  template <class T>
+  void add_method(std::string name, std::string doc) {
+    ViewsFunction views;
+    if constexpr (detail::HasStaticViews<T>::value) views = [](const Config& c) { return ViewSpec(T::views(c)); };
+    add_class<Method, T, Kind::Method>(std::move(name), std::move(doc), std::move(views));
+  }
+  template <class T>
+  void add_evaluator(std::string name, std::string doc) {
+    add_class<Evaluator, T, Kind::Evaluator>(std::move(name), std::move(doc));
+  }
+
   void add_dataset(std::string name, DatasetFactory f, Schema s, std::string doc) {
-    add({std::move(name), std::move(doc), std::move(s), Factory(std::in_place_index<0>, std::move(f))});
+    add_spec<Kind::Dataset>(std::move(name), std::move(doc), std::move(s), std::move(f));
   }
   void add_augmentation(std::string name, AugmentationFactory f, Schema s, std::string doc) {
-    add({std::move(name), std::move(doc), std::move(s), Factory(std::in_place_index<1>, std::move(f))});
+    add_spec<Kind::Augmentation>(std::move(name), std::move(doc), std::move(s), std::move(f));
   }
   void add_backbone(std::string name, BackboneFactory f, Schema s, std::string doc) {
-    add({std::move(name), std::move(doc), std::move(s), Factory(std::in_place_index<2>, std::move(f))});
+    add_spec<Kind::Backbone>(std::move(name), std::move(doc), std::move(s), std::move(f));
   }
-  void add_method(std::string name, MethodFactory f, Schema s, std::string doc) {
-    add({std::move(name), std::move(doc), std::move(s), Factory(std::in_place_index<3>, std::move(f))});
+  void add_method(std::string name, MethodFactory f, Schema s, std::string doc, ViewsFunction views = {}) {
+    add_spec<Kind::Method>(std::move(name), std::move(doc), std::move(s), std::move(f), std::move(views));
   }
   void add_evaluator(std::string name, EvaluatorFactory f, Schema s, std::string doc) {
-    add({std::move(name), std::move(doc), std::move(s), Factory(std::in_place_index<4>, std::move(f))});
+    add_spec<Kind::Evaluator>(std::move(name), std::move(doc), std::move(s), std::move(f));
+  }
+
+ private:
+  template <Kind K, class F>
+  void add_spec(std::string name, std::string doc, Schema schema, F factory, ViewsFunction views = {}) {
+    ComponentSpec spec;
+    spec.name = std::move(name);
+    spec.doc = std::move(doc);
+    spec.schema = std::move(schema);
+    spec.factory = Factory(std::in_place_index<static_cast<size_t>(K)>, std::move(factory));
+    spec.views = std::move(views);
+    add(std::move(spec));
+  }
+
+  template <class Base, class T, Kind K>
+  void add_class(std::string name, std::string doc, ViewsFunction views = {}) {
+    static_assert(std::is_base_of_v<Base, T>, "the component class must derive from its kind's interface");
+    static_assert(std::is_constructible_v<T, const Config&, const BuildContext&>,
+                  "the component class needs a constructor T(const sdk::Config&, const sdk::BuildContext&)");
+    FactoryOf<Base> factory = [](const Config& c, const BuildContext& ctx) -> std::shared_ptr<Base> {
+      return std::make_shared<T>(c, ctx);
+    };
+    add_spec<K>(std::move(name), std::move(doc), T::schema(), std::move(factory), std::move(views));
   }
 };
 

@@ -25,4 +25,18 @@ SSL_SDK_API const char* split_name(Split split);
 // or the method's embedding (projector output; what collapse diagnostics look at).
 enum class Representation : int { Backbone = 0, Embedding = 1 };
 
+// How many views per sample a method consumes, known from its Config before the method is
+// built, so `ssl-host validate` checks it as `run` does. A method declares it as
+//   static sdk::ViewSpec views(const sdk::Config& cfg);
+// (Registrar::add_method<T> picks it up; without one: 2 views). The pipeline's [[views]]
+// groups, in order, must add up to a count in [min_views, max_views]; the first group is the
+// "global" one.
+struct ViewSpec {
+  int64_t min_views = 2;
+  int64_t max_views = 2;
+  // true: the method supplies its own Method::sample_transform() (pretext tasks), which
+  // replaces the view groups for training; their count is then not checked.
+  bool own_transform = false;
+};
+
 }  // namespace ssl::sdk
