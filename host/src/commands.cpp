@@ -14,6 +14,7 @@
 #include "host_schema.h"
 #include "pipeline.h"
 #include "plugin_library.h"
+#include "reference_doc.h"
 #include "registry.h"
 #include "report/report.h"
 #include "report/study_report.h"
@@ -88,28 +89,40 @@ int cmd_list(const CommonOptions& common, const std::optional<std::string>& kind
   return kExitOk;
 }
 
-int cmd_describe(const CommonOptions& common, const std::string& what) {
-  if (what == "pipeline") {
-    const std::pair<const char*, const sdk::Schema*> sections[] = {
-        {"(top level)", &pipeline_schema()},  {"[data]", &data_schema()},
-        {"[data.train] / [data.test] (every dataset)", &common_component_schema(sdk::Kind::Dataset)},
-        {"[[views]]", &view_group_schema()},  {"[optimizer]", &optimizer_schema()},
-        {"[schedule]", &schedule_schema()},   {"[trainer]", &trainer_schema()},
-        {"[alarms] (watched: */std_sqrt_d, */rankme, loss vs */uniform_loss_ref; see README)", &alarms_schema()},
-        {"[[evaluators]] (every evaluator)", &common_component_schema(sdk::Kind::Evaluator)}};
-    for (const auto& [title, schema] : sections) {
-      fmt::print("{}\n", title);
-      print_schema_table(*schema);
-      fmt::print("\n");
-    }
-    return kExitOk;
+namespace {
+void print_text_entry(const ComponentEntry& e) {
+  fmt::print("{}\n", e.id());
+  fmt::print("  plugin: {} {}\n  file:   {}\n  doc:    {}\n\n", e.plugin->name, e.plugin->version, e.plugin->path.string(),
+             e.spec.doc);
+  if (e.spec.schema.keys().empty()) fmt::print("  (no keys)\n");
+  else print_schema_table(e.spec.schema);
+  const sdk::Schema& common_keys = common_component_schema(e.kind());
+  if (!common_keys.keys().empty()) {
+    fmt::print("\n  keys every {} accepts (host):\n", sdk::kind_name(e.kind()));
+    print_schema_table(common_keys);
   }
+  std::string header = pipeline_table_of(e.kind());  // toml_template adds one pair of brackets
+  header = header.substr(1, header.size() - 2);
+  fmt::print("\nTOML template:\n\n{}", e.spec.schema.toml_template(header, e.spec.name));
+}
+
+void print_text_host_sections() {
+  for (const auto& s : host_sections()) {
+    fmt::print("{}{}\n", s.title, s.scope.empty() ? "" : " (" + s.scope + ")");
+    if (!s.note.empty()) fmt::print("  {}\n", s.note);
+    print_schema_table(*s.schema);
+    fmt::print("\n");
+  }
+}
+
+const ComponentEntry& find_component(const Registry& registry, const std::string& what) {
   const auto slash = what.find('/');
-  if (slash == std::string::npos) throw UsageError("describe takes KIND/NAME (e.g. method/simclr) or 'pipeline'");
+  if (slash == std::string::npos) {
+    throw UsageError("describe takes KIND/NAME (e.g. method/simclr) or 'pipeline', or --markdown for the whole reference");
+  }
   const auto kind = sdk::parse_kind(what.substr(0, slash));
   if (!kind) throw UsageError("unknown kind '" + what.substr(0, slash) + "'; kinds are dataset, augmentation, backbone, method, evaluator");
   const std::string name = what.substr(slash + 1);
-  Registry registry = load_registry(common);
   const ComponentEntry* e = registry.find(*kind, name);
   if (!e) {
     std::string msg = "no " + std::string(sdk::kind_name(*kind)) + " named '" + name + "'";
@@ -120,24 +133,36 @@ int cmd_describe(const CommonOptions& common, const std::string& what) {
     }
     throw UsageError(msg);
   }
-  fmt::print("{}\n", e->id());
-  fmt::print("  plugin: {} {}\n  file:   {}\n  doc:    {}\n\n", e->plugin->name, e->plugin->version, e->plugin->path.string(),
-             e->spec.doc);
-  if (e->spec.schema.keys().empty()) fmt::print("  (no keys)\n");
-  else print_schema_table(e->spec.schema);
-  const sdk::Schema& common_keys = common_component_schema(*kind);
-  if (!common_keys.keys().empty()) {
-    fmt::print("\n  keys every {} accepts (host):\n", sdk::kind_name(*kind));
-    print_schema_table(common_keys);
+  return *e;
+}
+}  // namespace
+
+int cmd_describe(const CommonOptions& common, const DescribeOptions& opt) {
+  if (!opt.markdown) {
+    if (opt.what == "pipeline") {
+      print_text_host_sections();
+      return kExitOk;
+    }
+    Registry registry = load_registry(common);
+    print_text_entry(find_component(registry, opt.what));
+    return kExitOk;
   }
-  std::string header;
-  switch (*kind) {
-    case sdk::Kind::Dataset: header = "data.train"; break;
-    case sdk::Kind::Augmentation: header = "[views.ops]"; break;
-    case sdk::Kind::Evaluator: header = "[evaluators]"; break;
-    default: header = sdk::kind_name(*kind);
+  std::string text;
+  if (opt.what == "pipeline") {
+    text = markdown_host_sections();
+  } else {
+    Registry registry = load_registry(common);
+    text = opt.what.empty() ? markdown_reference(registry) : markdown_component(find_component(registry, opt.what));
   }
-  fmt::print("\nTOML template:\n\n{}", e->spec.schema.toml_template(header, e->spec.name));
+  if (opt.output.empty()) {
+    fmt::print("{}", text);
+    return kExitOk;
+  }
+  std::ofstream out(opt.output, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) throw UsageError("--output: cannot write " + opt.output);
+  fmt::print(stderr, "wrote {}\n", opt.output);
   return kExitOk;
 }
 

@@ -17,7 +17,14 @@ struct PipelineOptions {
 };
 
 int cmd_list(const CommonOptions& common, const std::optional<std::string>& kind);
-int cmd_describe(const CommonOptions& common, const std::string& what);
+// `describe`: one component (KIND/NAME), the host's sections ('pipeline'), as text tables or
+// Markdown; with --markdown and no component, the whole reference (docs/components.md).
+struct DescribeOptions {
+  std::string what;    // KIND/NAME, "pipeline", or "" (only with markdown)
+  bool markdown = false;
+  std::string output;  // file for the Markdown (default: stdout)
+};
+int cmd_describe(const CommonOptions& common, const DescribeOptions& describe);
 int cmd_validate(const CommonOptions& common, const PipelineOptions& pipeline);
 
 struct RunOptions {

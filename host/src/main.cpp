@@ -41,9 +41,15 @@ int main(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "list components: KIND/NAME, plugin and version, doc line");
   list->add_option("kind", list_kind, "dataset | augmentation | backbone | method | evaluator");
 
-  std::string describe_what;
-  auto* describe = app.add_subcommand("describe", "show a component's keys and a TOML template (or 'pipeline' for the host sections)");
-  describe->add_option("component", describe_what, "KIND/NAME, e.g. method/simclr, or 'pipeline'")->required();
+  DescribeOptions describe_opt;
+  auto* describe = app.add_subcommand("describe", "show a component's keys and a TOML template (or 'pipeline' for the host sections; "
+                                                  "--markdown alone: the whole component reference, docs/components.md)");
+  describe->add_option("component", describe_opt.what, "KIND/NAME, e.g. method/simclr, or 'pipeline'");
+  auto* markdown_flag = describe->add_flag("--markdown", describe_opt.markdown,
+                                           "print Markdown; without a component, the reference of every component and host section");
+  describe->add_option("--output", describe_opt.output, "write the Markdown to this file instead of stdout")
+      ->type_name("FILE")
+      ->needs(markdown_flag);
 
   PipelineOptions pipeline;
   auto add_pipeline = [&](CLI::App* cmd) {
@@ -87,7 +93,7 @@ int main(int argc, char** argv) {
 
   try {
     if (*list) return cmd_list(common, list_kind);
-    if (*describe) return cmd_describe(common, describe_what);
+    if (*describe) return cmd_describe(common, describe_opt);
     if (*validate) return cmd_validate(common, pipeline);
     if (*run_cmd) {
       std::signal(SIGINT, on_signal);
