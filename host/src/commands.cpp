@@ -34,7 +34,14 @@ namespace {
 
 Registry load_registry(const CommonOptions& common) {
   Registry registry;
-  for (const auto& path : discover_plugins(common.plugin_paths)) registry.load_file(path);
+  for (const auto& file : discover_plugins(common.plugin_paths)) {
+    try {
+      registry.load_file(file.path);
+    } catch (const PluginLoadError& e) {
+      if (!file.scanned) throw;
+      fmt::print(stderr, "warning: skipped a plugin found in a plugin folder: {}\n", e.what());
+    }
+  }
   return registry;
 }
 

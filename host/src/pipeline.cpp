@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "host_schema.h"
+#include "plugin_library.h"
 #include "ssl/sdk/error.h"
 
 namespace ssl::host {
@@ -31,6 +32,20 @@ std::optional<std::string> closest_name(const std::string& key, const std::vecto
     if (d < best_d) { best_d = d; best = o; }
   }
   return best;
+}
+
+// Up to three names like `name`, closest first: near in edit distance, or one inside the other.
+std::vector<std::string> similar_names(const std::string& name, const std::vector<std::string>& options) {
+  std::vector<std::pair<size_t, std::string>> scored;
+  for (const auto& o : options) {
+    const size_t d = sdk::edit_distance(name, o);
+    const bool related = o.find(name) != std::string::npos || name.find(o) != std::string::npos;
+    if (d <= std::max<size_t>(2, name.size() / 3) || related) scored.emplace_back(d, o);
+  }
+  std::sort(scored.begin(), scored.end());
+  std::vector<std::string> out;
+  for (size_t i = 0; i < scored.size() && i < 3; ++i) out.push_back(scored[i].second);
+  return out;
 }
 
 }  // namespace
@@ -116,9 +131,14 @@ class Validator {
     }
     out.entry = registry_.find(kind, *name);
     if (!out.entry) {
-      std::string msg = std::string("unknown ") + sdk::kind_name(kind) + " '" + *name + "'";
-      if (auto s = closest_name(*name, registry_.names(kind))) msg += "; did you mean '" + *s + "'?";
-      msg += " (ssl-host list " + std::string(sdk::kind_name(kind)) + " shows what is installed)";
+      const std::string kind_name = sdk::kind_name(kind);
+      std::string msg = "unknown " + kind_name + " '" + *name + "'";
+      const auto similar = similar_names(*name, registry_.names(kind));
+      for (size_t i = 0; i < similar.size(); ++i)
+        msg += (i == 0 ? "; did you mean '" : (i + 1 == similar.size() ? "' or '" : "', '")) + similar[i];
+      if (!similar.empty()) msg += "'?";
+      msg += " (`ssl-host list " + kind_name + "` shows what is installed; plugins are found through " +
+             plugin_search_path_text() + ")";
       error(type->pos, msg);
       return out;
     }

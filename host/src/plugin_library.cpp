@@ -16,6 +16,42 @@ namespace ssl::host {
 
 namespace fs = std::filesystem;
 
+namespace {
+// "gcc-12;torch=1.13;..." -> {"compiler": "gcc-12", "torch": "1.13", ...}, in order.
+std::vector<std::pair<std::string, std::string>> fingerprint_fields(const std::string& fingerprint) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t start = 0;
+  while (start <= fingerprint.size()) {
+    const size_t end = std::min(fingerprint.find(';', start), fingerprint.size());
+    const std::string part = fingerprint.substr(start, end - start);
+    const size_t eq = part.find('=');
+    if (eq == std::string::npos) out.emplace_back(out.empty() ? "compiler" : part, out.empty() ? part : "");
+    else out.emplace_back(part.substr(0, eq), part.substr(eq + 1));
+    start = end + 1;
+  }
+  return out;
+}
+}  // namespace
+
+std::string fingerprint_difference(const std::string& expected, const std::string& found) {
+  const auto want = fingerprint_fields(expected);
+  const auto have = fingerprint_fields(found);
+  std::vector<std::string> diffs;
+  for (const auto& [key, value] : want) {
+    auto it = std::find_if(have.begin(), have.end(), [&](const auto& f) { return f.first == key; });
+    if (it == have.end()) diffs.push_back(key + " missing (this ssl-host: " + value + ")");
+    else if (it->second != value) diffs.push_back(key + " differs: this ssl-host " + value + ", the plugin " + it->second);
+  }
+  for (const auto& [key, value] : have) {
+    auto it = std::find_if(want.begin(), want.end(), [&](const auto& f) { return f.first == key; });
+    if (it == want.end()) diffs.push_back(key + " unknown to this ssl-host (the plugin: " + value + ")");
+  }
+  if (diffs.empty()) return "the fingerprints differ";
+  std::string out;
+  for (const auto& d : diffs) out += (out.empty() ? "" : "; ") + d;
+  return out;
+}
+
 LoadedLibrary open_plugin_library(const fs::path& path) {
   const std::string where = path.string();
   std::error_code exists_ec;
@@ -47,10 +83,12 @@ LoadedLibrary open_plugin_library(const fs::path& path) {
                           std::to_string(SSL_SDK_ABI_VERSION) + ", the plugin was built for ABI " +
                           std::to_string(info->abi_version) + "; rebuild the plugin against this SDK");
   }
-  const char* found = info->fingerprint ? info->fingerprint : "(none)";
-  if (std::strcmp(found, SSL_SDK_FINGERPRINT) != 0) {
-    throw PluginLoadError(where + ": build fingerprint mismatch: expected '" SSL_SDK_FINGERPRINT "', found '" +
-                          std::string(found) + "'; rebuild the plugin with the same compiler, LibTorch and OpenCV");
+  const std::string found = info->fingerprint ? info->fingerprint : "(none)";
+  if (found != SSL_SDK_FINGERPRINT) {
+    throw PluginLoadError(where + ": build fingerprint mismatch: " + fingerprint_difference(SSL_SDK_FINGERPRINT, found) +
+                          " (expected '" SSL_SDK_FINGERPRINT "', found '" + found +
+                          "'); rebuild the plugin against this ssl-host's SDK with the same compiler, LibTorch and "
+                          "OpenCV");
   }
   if (!info->register_components || !info->name) {
     throw PluginLoadError(where + ": plugin info lacks a name or a register callback");
@@ -72,14 +110,15 @@ std::vector<std::string> split_paths(const std::string& s) {
   return out;
 }
 
-void add_path(const fs::path& p, bool must_exist, std::vector<fs::path>& out, std::set<fs::path>& seen) {
+void add_path(const fs::path& p, bool must_exist, std::vector<PluginFile>& out, std::set<fs::path>& seen) {
   std::error_code ec;
   if (!fs::exists(p, ec)) {
     if (must_exist) throw PluginLoadError("plugin path does not exist: " + p.string());
     return;
   }
   std::vector<fs::path> files;
-  if (fs::is_directory(p, ec)) {
+  const bool scanned = fs::is_directory(p, ec);
+  if (scanned) {
     for (const auto& e : fs::directory_iterator(p, ec))
       if (e.is_regular_file() && e.path().extension() == ".so") files.push_back(e.path());
     std::sort(files.begin(), files.end());
@@ -88,21 +127,36 @@ void add_path(const fs::path& p, bool must_exist, std::vector<fs::path>& out, st
   }
   for (const auto& f : files) {
     const fs::path c = fs::weakly_canonical(f, ec);
-    if (seen.insert(c).second) out.push_back(ec ? f.lexically_normal() : c);
+    if (seen.insert(c).second) out.push_back(PluginFile{ec ? f.lexically_normal() : c, scanned});
   }
 }
 }  // namespace
 
-std::vector<fs::path> discover_plugins(const std::vector<std::string>& explicit_paths) {
-  std::vector<fs::path> out;
+namespace {
+std::vector<fs::path> default_plugin_dirs() {
+  const fs::path exe_dir = boost::dll::program_location().parent_path();
+  return {exe_dir / ".." / "plugins",                      // build tree
+          exe_dir / ".." / "lib" / "ssl-host" / "plugins"};  // install tree
+}
+}  // namespace
+
+std::string plugin_search_path_text() {
+  const char* env = std::getenv("SSL_PLUGIN_PATH");
+  std::string text = "--plugin-path, SSL_PLUGIN_PATH (" + std::string(env ? env : "unset") + ")";
+  std::error_code ec;
+  for (const auto& d : default_plugin_dirs())
+    if (fs::is_directory(d, ec)) text += ", " + fs::weakly_canonical(d, ec).string();
+  return text;
+}
+
+std::vector<PluginFile> discover_plugins(const std::vector<std::string>& explicit_paths) {
+  std::vector<PluginFile> out;
   std::set<fs::path> seen;
   for (const auto& arg : explicit_paths)
     for (const auto& p : split_paths(arg)) add_path(p, true, out, seen);
   if (const char* env = std::getenv("SSL_PLUGIN_PATH"))
     for (const auto& p : split_paths(env)) add_path(p, true, out, seen);
-  const fs::path exe_dir = boost::dll::program_location().parent_path();
-  add_path(exe_dir / ".." / "plugins", false, out, seen);                     // build tree
-  add_path(exe_dir / ".." / "lib" / "ssl-host" / "plugins", false, out, seen);  // install tree
+  for (const auto& d : default_plugin_dirs()) add_path(d, false, out, seen);
   return out;
 }
 

@@ -120,6 +120,7 @@ TEST_CASE("bad input files fail with one readable line and exit code 2") {
   auto unknown = run_host("validate " + shell_quote((d / "unknown.toml").string()));
   CHECK(unknown.code == 2);
   CHECK_THAT(unknown.err, Catch::Contains("unknown.toml:3:1: unknown method 'simclrr'; did you mean 'simclr'?"));
+  CHECK_THAT(unknown.err, Catch::Contains("plugins are found through --plugin-path, SSL_PLUGIN_PATH"));
 }
 
 TEST_CASE("a failing run writes nothing to the run folder") {

@@ -16,15 +16,40 @@ CommandResult list_with(const std::string& plugin) { return run_host("list --plu
 TEST_CASE("a plugin built for another ABI version is refused") {
   auto r = list_with(fixture("ssl_fixture_wrong_abi.so"));
   CHECK(r.code == 3);
-  CHECK_THAT(r.err, Catch::Contains("ssl_fixture_wrong_abi.so: SDK ABI version mismatch: this ssl-host expects ABI 1, "
-                                    "the plugin was built for ABI 42"));
+  CHECK_THAT(r.err, Catch::Contains("ssl_fixture_wrong_abi.so: SDK ABI version mismatch: this ssl-host expects ABI " +
+                                    std::to_string(SSL_SDK_ABI_VERSION) + ", the plugin was built for ABI 42"));
 }
 
-TEST_CASE("a plugin with another build fingerprint is refused naming both") {
+TEST_CASE("a plugin with another build fingerprint is refused naming the fields that differ and both strings") {
   auto r = list_with(fixture("ssl_fixture_wrong_fingerprint.so"));
   CHECK(r.code == 3);
-  CHECK_THAT(r.err, Catch::Contains("build fingerprint mismatch: expected 'gcc-") &&
+  CHECK_THAT(r.err, Catch::Contains("build fingerprint mismatch: compiler differs: this ssl-host gcc-") &&
+                        Catch::Contains(", the plugin gcc-4;") && Catch::Contains("torch differs: this ssl-host ") &&
+                        Catch::Contains(", the plugin 1.0;") && Catch::Contains("sdk-headers missing"));
+  CHECK_THAT(r.err, Catch::Contains("expected '" SSL_SDK_FINGERPRINT "'") &&
                         Catch::Contains("found 'gcc-4;cxx11abi=0;torch=1.0;opencv=3.2;sdk-abi=1'"));
+  CHECK_THAT(r.err, !Catch::Contains("sdk-abi=" + std::to_string(SSL_SDK_ABI_VERSION) + "u"));
+}
+
+TEST_CASE("a plugin built against SDK headers with another ssl/nn layout is refused by the header digest") {
+  auto r = list_with(fixture("ssl_fixture_changed_sdk_headers.so"));
+  CHECK(r.code == 3);
+  CHECK_THAT(r.err, Catch::Contains("ssl_fixture_changed_sdk_headers.so: build fingerprint mismatch: sdk-headers "
+                                    "differs: this ssl-host " SSL_SDK_HEADER_DIGEST ", the plugin "));
+  CHECK_THAT(r.err, !Catch::Contains("compiler differs") && !Catch::Contains("torch differs"));
+}
+
+TEST_CASE("a broken file in a scanned plugin folder is a warning naming it; named on its own it is an error") {
+  const auto d = scratch_dir("broken_in_folder");
+  std::filesystem::copy_file(fixture("not_a_library.so"), d / "broken.so");
+  auto scanned = run_host("list backbone --plugin-path " + shell_quote(d.string()));
+  CHECK(scanned.code == 0);
+  CHECK_THAT(scanned.err, Catch::Contains("warning: skipped a plugin found in a plugin folder: ") &&
+                              Catch::Contains("broken.so: not a loadable shared library"));
+  CHECK_THAT(scanned.out, Catch::Contains("backbone/tiny_cnn"));
+  auto named = run_host("list backbone --plugin-path " + shell_quote((d / "broken.so").string()));
+  CHECK(named.code == 3);
+  CHECK_THAT(named.err, Catch::Contains("broken.so: not a loadable shared library"));
 }
 
 TEST_CASE("a shared library without the entry symbol is refused") {
