@@ -103,12 +103,13 @@ std::vector<AlarmEvent> Alarms::observe(const nlohmann::json& record, int64_t di
     const auto v = number(j);
     if (!v) continue;
     const std::string leaf = last_component(key);
-    if (leaf == "std_sqrt_d" && options_.std_sqrt_d_below > 0) {
+    if (leaf == sdk::metric::kStdSqrtD && options_.std_sqrt_d_below > 0) {
       emit(crossed(key, *v < options_.std_sqrt_d_below, *v, options_.std_sqrt_d_below, "<", kCollapseMeaning));
-    } else if (leaf == "rankme" && options_.rankme_fraction_below > 0) {
+    } else if (leaf == sdk::metric::kRankMe && options_.rankme_fraction_below > 0) {
       const std::string prefix = prefix_of(key);
+      const std::string dim_key = prefix + "/" + sdk::metric::kDim;
       std::optional<double> dim;
-      if (record.contains(prefix + "/dim")) dim = number(record[prefix + "/dim"]);
+      if (record.contains(dim_key)) dim = number(record[dim_key]);
       if (!dim) {
         const auto it = dims_.find(last_component(prefix));
         if (it != dims_.end()) dim = double(it->second);
@@ -116,7 +117,7 @@ std::vector<AlarmEvent> Alarms::observe(const nlohmann::json& record, int64_t di
       if (!dim || *dim <= 0) continue;
       const double threshold = options_.rankme_fraction_below * *dim;
       emit(crossed(key, *v < threshold, *v, threshold, "<", kRankMeaning));
-    } else if (ends_with(key, "/uniform_loss_ref")) {
+    } else if (ends_with(key, std::string("/") + sdk::metric::kUniformLossRef)) {
       uniform_ref = v;
     }
   }

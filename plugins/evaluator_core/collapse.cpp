@@ -15,6 +15,7 @@
 #include "ssl/sdk/error.h"
 #include "ssl/sdk/features.h"
 #include "ssl/sdk/log.h"
+#include "ssl/sdk/method.h"
 
 namespace ssl::plugins::evaluator_core {
 namespace {
@@ -76,8 +77,8 @@ sdk::EvalResult CollapseEvaluator::evaluate(sdk::EvalContext& ctx) {
     const nn::NormalizedStd std = nn::normalized_std(z);
     const at::Tensor spectrum = nn::singular_spectrum(z);
     result.metrics.emplace_back(name + "/std", std.std);
-    result.metrics.emplace_back(name + "/std_sqrt_d", std.std_sqrt_d);
-    result.metrics.emplace_back(name + "/rankme", nn::rankme(z));
+    result.metrics.emplace_back(name + "/" + sdk::metric::kStdSqrtD, std.std_sqrt_d);
+    result.metrics.emplace_back(name + "/" + sdk::metric::kRankMe, nn::rankme(z));
     result.metrics.emplace_back(
         name + "/small_sv",
         static_cast<double>(nn::count_small_singular(spectrum, options_.rel_threshold)));

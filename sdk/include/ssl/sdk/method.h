@@ -35,6 +35,32 @@ namespace ssl::sdk {
 class Backbone;
 class Comm;
 
+// Metric names the host interprets. A metric is logged as "<source>/<name>": a method's
+// StepOutput::metrics entry {name, value} appears as "<method>/<name>", an evaluator's as
+// "<evaluator>/<name>" (the collapse evaluator's "collapse/<repr>/<name>"). The host's alarms
+// ([alarms] in the pipeline; `ssl-host describe pipeline`) watch every record, training steps
+// and evaluations alike, for keys whose LAST '/'-component is one of these; any other name is
+// only logged and plotted. Each alarm fires once per crossing (one console line, one
+// metrics.jsonl record) and re-arms when the metric recovers.
+namespace metric {
+// std * sqrt(D) of the L2-normalised features [N, D] (nn::normalized_std(z).std_sqrt_d):
+// ~1 for an isotropic embedding, 0 for a complete collapse (SimSiam, Chen & He 2021).
+// Alarm: value < std_sqrt_d_below (default 0.1).
+inline constexpr const char* kStdSqrtD = "std_sqrt_d";
+// Effective rank of the features (nn::rankme, Garrido et al. 2023), at most min(N, D).
+// Alarm: value < rankme_fraction_below * D (default 0.05), D taken from "<prefix>/dim" of the
+// same record (kDim below) or, for the host's own "backbone" / "embedding" / "batch" prefixes,
+// from the features it measured; without a known D the key is not checked.
+inline constexpr const char* kRankMe = "rankme";
+// The feature dimension D behind "<prefix>/rankme", logged as "<prefix>/dim" next to it.
+inline constexpr const char* kDim = "dim";
+// ln K for a method whose loss is a K-way cross-entropy (nn::uniform_loss_ref; scaled as the
+// loss is scaled): the loss of an untrained or collapsed model. Alarm: the record's "loss"
+// stays within uniform_loss_tolerance * ref of it (default 1%) for uniform_loss_patience steps
+// (default 100): nothing is being learned.
+inline constexpr const char* kUniformLossRef = "uniform_loss_ref";
+}  // namespace metric
+
 struct Batch {
   std::vector<at::Tensor> views;    // V tensors [N, C, H, W] float32 on the training device
   std::vector<int64_t> view_group;  // group index of each view (multi-crop: 0 global, 1 local)
