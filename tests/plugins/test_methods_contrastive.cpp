@@ -7,7 +7,6 @@
 
 #include <cmath>
 
-#include "../../plugins/method_contrastive/moco_v2.h"
 #include "method_test_util.h"
 #include "ssl/nn/ema.h"
 #include "ssl/nn/head.h"
@@ -92,11 +91,10 @@ TEST_CASE("moco_v2: the queue keeps its size, is FIFO and receives each step's n
 }
 
 TEST_CASE("moco_v2: bn_splits computes the key encoder's BN statistics per shuffled chunk") {
+  // The keys are observed where the method puts them: normalised, in the queue's first rows.
   torch::manual_seed(44);
   ModelsRegistry r;
-  auto base = build(r, "moco_v2", {{"queue_size", int64_t{16}}, {"bn_splits", int64_t{2}}});
-  auto m = std::dynamic_pointer_cast<ssl::plugins::method_contrastive::MoCoV2>(base);
-  REQUIRE(m != nullptr);
+  auto m = build(r, "moco_v2", {{"queue_size", int64_t{16}}, {"bn_splits", int64_t{2}}});
   auto target = child<MomentumEncoderImpl>(*m, "target");
   const at::Tensor x = at::randn({8, 1, 16, 16});
   torch::manual_seed(7);
@@ -106,12 +104,19 @@ TEST_CASE("moco_v2: bn_splits computes the key encoder's BN statistics per shuff
                                          target->forward(shuffled.narrow(0, 4, 4))}, 0);
   at::Tensor expected = at::empty_like(k_shuffled);
   for (int64_t i = 0; i < 8; ++i) expected[perm[i].item<int64_t>()] = k_shuffled[i];
-  torch::manual_seed(7);
-  const at::Tensor keys = m->keys(x);
-  CHECK(at::allclose(keys, expected, 1e-5, 1e-6));
+  ssl::sdk::Batch batch;
+  batch.views = {at::randn({8, 1, 16, 16}), x};  // the keys come from views[1]
+  batch.view_group = {0, 0};
+  torch::manual_seed(7);  // the step's only random draw is the key shuffle
+  m->training_step(batch, step_info(0));
+  const at::Tensor keys = m->named_buffers()["queue.queue"].narrow(0, 0, 8);
+  CHECK(at::allclose(keys, normalized(expected), 1e-5, 1e-6));
   // Whole-batch statistics give different keys.
-  CHECK_FALSE(at::allclose(keys, target->forward(x), 1e-3, 1e-4));
-  CHECK_THROWS_WITH(m->keys(at::randn({3, 1, 16, 16})), Catch::Contains("bn_splits"));
+  CHECK_FALSE(at::allclose(keys, normalized(target->forward(x)), 1e-3, 1e-4));
+  ssl::sdk::Batch three;
+  three.views = {at::randn({3, 1, 16, 16}), at::randn({3, 1, 16, 16})};
+  three.view_group = {0, 0};
+  CHECK_THROWS_WITH(m->training_step(three, step_info(1)), Catch::Contains("bn_splits"));
 }
 
 TEST_CASE("moco_v2: a checkpoint round trip restores key encoder, queue and pointer exactly") {
