@@ -1,17 +1,20 @@
-#include "barlow_twins.h"
-#include "byol.h"
-#include "simsiam.h"
+// BYOL, SimSiam, Barlow Twins, VICReg: one .cpp per method, each ending in its registration
+// function.
 #include "ssl/sdk/plugin_api.h"
 #include "ssl/sdk/registrar.h"
-#include "vicreg.h"
 
 namespace ssl::plugins::method_noncontrastive {
 
+void register_byol(sdk::Registrar& r);
+void register_simsiam(sdk::Registrar& r);
+void register_barlow_twins(sdk::Registrar& r);
+void register_vicreg(sdk::Registrar& r);
+
 void register_components(sdk::Registrar& r) {
-  r.add_method("byol", &make_byol, byol_schema(), "BYOL: online predictor regresses an EMA target's projection, 2 - 2 cos, symmetric");
-  r.add_method("simsiam", &make_simsiam, simsiam_schema(), "SimSiam: predictor + stop-gradient on the same network, negative cosine, symmetric");
-  r.add_method("barlow_twins", &make_barlow_twins, barlow_twins_schema(), "Barlow Twins: cross-correlation of the two views driven to the identity");
-  r.add_method("vicreg", &make_vicreg, vicreg_schema(), "VICReg: invariance + variance hinge + covariance penalty over the global batch");
+  register_byol(r);
+  register_simsiam(r);
+  register_barlow_twins(r);
+  register_vicreg(r);
 }
 
 }  // namespace ssl::plugins::method_noncontrastive
