@@ -1,6 +1,7 @@
 #include "optim.h"
 
 #include <ATen/ATen.h>
+#include <fmt/core.h>
 
 #include <cmath>
 
@@ -131,14 +132,28 @@ void Optimizer::load_state(const std::vector<std::pair<std::string, at::Tensor>>
   }
 }
 
-LrSchedule::LrSchedule(const sdk::Config& c, double base_lr, int64_t steps_per_epoch, int64_t total_steps)
+LrSchedule::LrSchedule(const sdk::Config& c, double base_lr, int64_t steps_per_epoch, int64_t planned_steps,
+                       int64_t total_steps)
     : type_(c.get_string("type")),
       base_lr_(base_lr),
       start_lr_(c.get_float("warmup_start_lr")),
       min_lr_(c.get_float("min_lr")),
       warmup_steps_(static_cast<int64_t>(std::llround(c.get_float("warmup_epochs") * double(steps_per_epoch)))),
       total_steps_(std::max<int64_t>(total_steps, 1)) {
-  warmup_steps_ = std::min(warmup_steps_, total_steps_);
+  const int64_t configured = warmup_steps_;
+  if (configured == 0 || configured < total_steps_) return;
+  const int64_t planned = std::max(planned_steps, total_steps_);
+  warmup_steps_ = std::min(configured, planned) * total_steps_ / planned;
+  const std::string what = fmt::format("the warm-up ({} steps, schedule.warmup_epochs = {}) does not end before the "
+                                       "run's last step ({} steps",
+                                       configured, c.get_float("warmup_epochs"), total_steps_);
+  if (warmup_steps_ < total_steps_) {
+    warning_ = fmt::format("{}, trainer.max_steps): scaled to {} steps, its share of the planned {} steps", what,
+                           warmup_steps_, planned);
+  } else {
+    warning_ = fmt::format("{}): the learning rate only rises; lower schedule.warmup_epochs below trainer.epochs",
+                           what);
+  }
 }
 
 double LrSchedule::at(int64_t step) const {

@@ -43,16 +43,30 @@ class Optimizer {
   std::vector<Slot> slots_;
 };
 
-// Linear warm-up then cosine decay (or constant), evaluated per step.
+// Linear warm-up then cosine decay (or constant), evaluated per step, over the steps the run
+// really has: `total_steps` (min(epochs * steps_per_epoch, trainer.max_steps)); `planned_steps`
+// is epochs * steps_per_epoch. The warm-up is schedule.warmup_epochs * steps_per_epoch steps.
+// A warm-up that does not end before the last step (max_steps shorter than it, or
+// warmup_epochs >= epochs) is scaled, keeping its share of the planned run:
+//   warmup = min(warmup, planned_steps) * total_steps / planned_steps   (rounded down)
+// so a run cut short by max_steps still warms up and decays in the same proportions; a
+// warm-up as long as the planned run itself stays the whole run (the rate only rises).
+// Either way warning() names both numbers.
 class LrSchedule {
  public:
-  LrSchedule(const sdk::Config& schedule, double base_lr, int64_t steps_per_epoch, int64_t total_steps);
+  LrSchedule(const sdk::Config& schedule, double base_lr, int64_t steps_per_epoch, int64_t planned_steps,
+             int64_t total_steps);
   double at(int64_t step) const;
+  int64_t warmup_steps() const { return warmup_steps_; }
+  int64_t total_steps() const { return total_steps_; }
+  // Why the configured warm-up was changed ("" when it fits the run).
+  const std::string& warning() const { return warning_; }
 
  private:
   std::string type_;
   double base_lr_, start_lr_, min_lr_;
   int64_t warmup_steps_, total_steps_;
+  std::string warning_;
 };
 
 }  // namespace ssl::host

@@ -14,6 +14,7 @@
 #include "report/report.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/error.h"
+#include "ssl/sdk/log.h"
 
 namespace ssl::host {
 
@@ -102,7 +103,8 @@ TrainOutcome train(Runtime& rt, const TrainOptions& options) {
 
   const double batch_scale = double(lo.batch_size * lo.world_size) / 256.0;
   Optimizer opt(rt.method->parameter_groups(), p.optimizer, batch_scale);
-  LrSchedule schedule(p.schedule, opt.base_lr(), steps_per_epoch, total_steps);
+  LrSchedule schedule(p.schedule, opt.base_lr(), steps_per_epoch, epochs * steps_per_epoch, total_steps);
+  if (!schedule.warning().empty()) sdk::log_warning(schedule.warning());
 
   TrainPosition pos;
   CheckpointDir ckpt_dir(rt.run_dir / "checkpoints");

@@ -23,12 +23,48 @@ ssl::sdk::ParamGroup group_of(std::vector<at::Tensor> params) {
 
 TEST_CASE("warm-up rises linearly and cosine decays to min_lr") {
   auto s = schedule_schema().resolve({{"warmup_epochs", Value(1.0)}, {"min_lr", Value(0.01)}}, "[schedule]");
-  LrSchedule lr(s, 1.0, 10, 110);
+  LrSchedule lr(s, 1.0, 10, 110, 110);
   CHECK(lr.at(0) == Approx(0.0));
   CHECK(lr.at(5) == Approx(0.5));
   CHECK(lr.at(10) == Approx(1.0));
   CHECK(lr.at(60) == Approx(0.505));
   CHECK(lr.at(110) == Approx(0.01));
+}
+
+TEST_CASE("a run cut short by max_steps decays its learning rate to min_lr at its last step") {
+  auto s = schedule_schema().resolve({{"warmup_epochs", Value(1.0)}, {"min_lr", Value(0.01)}}, "[schedule]");
+  // 10 epochs of 10 steps planned, max_steps = 30: the warm-up (10 steps) fits and stays.
+  LrSchedule lr(s, 1.0, 10, 100, 30);
+  CHECK(lr.warning().empty());
+  CHECK(lr.warmup_steps() == 10);
+  CHECK(lr.at(10) == Approx(1.0));
+  CHECK(lr.at(20) == Approx(0.505));
+  CHECK(lr.at(30) == Approx(0.01));
+}
+
+TEST_CASE("a warm-up longer than max_steps is scaled to its share of the planned run, with a warning") {
+  auto s = schedule_schema().resolve({{"warmup_epochs", Value(2.0)}, {"min_lr", Value(0.0)}}, "[schedule]");
+  // Planned: 10 epochs x 10 steps, warm-up 20 steps (a fifth); max_steps = 10 is shorter than it.
+  LrSchedule lr(s, 1.0, 10, 100, 10);
+  CHECK(lr.warmup_steps() == 2);
+  CHECK(lr.at(1) == Approx(0.5));
+  CHECK(lr.at(2) == Approx(1.0));
+  CHECK(lr.at(6) == Approx(0.5));
+  CHECK(lr.at(9) < lr.at(6));  // it decays instead of only rising
+  CHECK(lr.at(10) == Approx(0.0).margin(1e-12));
+  CHECK_THAT(lr.warning(), Catch::Contains("warm-up (20 steps") && Catch::Contains("(10 steps, trainer.max_steps)") &&
+                               Catch::Contains("scaled to 2 steps"));
+}
+
+TEST_CASE("a warm-up as long as the planned run spans the whole run, with a warning") {
+  auto s = schedule_schema().resolve({{"warmup_epochs", Value(3.0)}}, "[schedule]");
+  LrSchedule lr(s, 1.0, 10, 20, 20);  // 2 epochs planned, 3 epochs of warm-up
+  CHECK(lr.warmup_steps() == 20);
+  CHECK(lr.at(10) == Approx(0.5));
+  CHECK_THAT(lr.warning(), Catch::Contains("warm-up (30 steps") && Catch::Contains("(20 steps)") &&
+                               Catch::Contains("only rises"));
+  auto none = schedule_schema().resolve({{"warmup_epochs", Value(0.0)}}, "[schedule]");
+  CHECK(LrSchedule(none, 1.0, 10, 20, 5).warning().empty());
 }
 
 TEST_CASE("SGD with momentum and weight decay matches the hand-computed update") {
