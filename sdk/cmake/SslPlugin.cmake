@@ -1,4 +1,7 @@
-# ssl_add_plugin(NAME SOURCES a.cpp b.cpp plugin.cpp [LIBRARIES lib...])
+# ssl_add_plugin(NAME SOURCES a.cpp b.cpp plugin.cpp [ENTRY file.cpp] [LIBRARIES lib...])
+#
+# The entry file (default plugin.cpp) holds SSL_PLUGIN_DEFINE; a one-file plugin names its only
+# source as the ENTRY: ssl_add_plugin(method_dcl SOURCES dcl.cpp ENTRY dcl.cpp).
 #
 # Builds one plugin from one folder:
 #   ssl_NAME          the MODULE library the host loads (hidden visibility, --no-undefined,
@@ -9,19 +12,32 @@
 # and appends ssl_NAME to the global property SSL_PLUGIN_TARGETS.
 # Works in-tree and out-of-tree (after find_package(ssl_sdk)).
 function(ssl_add_plugin name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;LIBRARIES" ${ARGN})
+  cmake_parse_arguments(ARG "" "ENTRY" "SOURCES;LIBRARIES" ${ARGN})
+  if(NOT ARG_ENTRY)
+    set(ARG_ENTRY plugin.cpp)
+  endif()
   set(entry_sources ${ARG_SOURCES})
-  list(FILTER entry_sources INCLUDE REGEX "(^|/)plugin\\.cpp$")
+  list(FILTER entry_sources INCLUDE REGEX "(^|/)${ARG_ENTRY}$")
   set(component_sources ${ARG_SOURCES})
-  list(FILTER component_sources EXCLUDE REGEX "(^|/)plugin\\.cpp$")
+  list(FILTER component_sources EXCLUDE REGEX "(^|/)${ARG_ENTRY}$")
   if(NOT entry_sources)
-    message(FATAL_ERROR "ssl_add_plugin(${name}): SOURCES must contain plugin.cpp")
+    message(FATAL_ERROR "ssl_add_plugin(${name}): SOURCES must contain the entry file ${ARG_ENTRY} (SSL_PLUGIN_DEFINE)")
   endif()
 
+  # The component objects, shared by the module and its static twin (an INTERFACE library
+  # when the entry file is the only source).
   set(objects ssl_${name}_objects)
-  add_library(${objects} OBJECT ${component_sources})
-  target_link_libraries(${objects} PUBLIC ssl::sdk ${ARG_LIBRARIES})
-  set_target_properties(${objects} PROPERTIES CXX_VISIBILITY_PRESET hidden POSITION_INDEPENDENT_CODE ON)
+  if(component_sources)
+    add_library(${objects} OBJECT ${component_sources})
+    target_link_libraries(${objects} PUBLIC ssl::sdk ${ARG_LIBRARIES})
+    set_target_properties(${objects} PROPERTIES CXX_VISIBILITY_PRESET hidden POSITION_INDEPENDENT_CODE ON)
+    if(COMMAND ssl_use_pch)
+      ssl_use_pch(${objects})
+    endif()
+  else()
+    add_library(${objects} INTERFACE)
+    target_link_libraries(${objects} INTERFACE ssl::sdk ${ARG_LIBRARIES})
+  endif()
 
   add_library(ssl_${name} MODULE ${entry_sources})
   target_link_libraries(ssl_${name} PRIVATE ${objects} ssl::sdk ${ARG_LIBRARIES})
@@ -39,9 +55,6 @@ function(ssl_add_plugin name)
   target_link_libraries(ssl_${name}_static PRIVATE ${objects})
   target_link_libraries(ssl_${name}_static PUBLIC ssl::sdk ${ARG_LIBRARIES})
 
-  if(COMMAND ssl_use_pch)
-    ssl_use_pch(${objects})
-  endif()
   if(DEFINED SSL_PLUGIN_INSTALL_DIR)
     install(TARGETS ssl_${name} LIBRARY DESTINATION ${SSL_PLUGIN_INSTALL_DIR})
   endif()
