@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "install_dirs.h"
+
 namespace ssl::host {
 
 namespace fs = std::filesystem;
@@ -133,11 +135,32 @@ void merge_into(Node& base, Node top) {
   base = std::move(top);
 }
 
+// An include path: absolute; relative to the including file; or, when not there, relative to
+// a shipped pipelines folder (a pipeline copied out of pipelines/ keeps its includes).
+fs::path resolve_include(const fs::path& including, const std::string& rel) {
+  const fs::path given(rel);
+  if (given.is_absolute()) return given;
+  const fs::path local = including.parent_path() / given;
+  std::error_code ec;
+  if (fs::exists(local, ec)) return local;
+  for (const auto& dir : shipped_pipeline_dirs()) {
+    const fs::path shipped = (dir / given).lexically_normal();
+    if (fs::is_regular_file(shipped, ec)) return shipped;
+  }
+  return local;  // not found anywhere: the error names the path next to the including file
+}
+
 Node load_recursive(const fs::path& path, std::vector<fs::path>& stack, const SourcePos& from) {
   std::error_code ec;
   const fs::path canonical = fs::weakly_canonical(path, ec);
   if (!fs::is_regular_file(path, ec)) {
-    throw ConfigError({{from, "pipeline file not found: " + path.string()}});
+    std::string msg = "pipeline file not found: " + path.string();
+    if (from.line > 0) {
+      msg += " (an include is looked up next to the including file, then in the shipped pipelines folders:";
+      for (const auto& dir : shipped_pipeline_dirs()) msg += " " + dir.string();
+      msg += ")";
+    }
+    throw ConfigError({{from, msg}});
   }
   if (std::find(stack.begin(), stack.end(), canonical) != stack.end()) {
     throw ConfigError({{from, "include cycle: " + path.string() + " includes itself"}});
@@ -164,10 +187,7 @@ Node load_recursive(const fs::path& path, std::vector<fs::path>& stack, const So
     }
     stack.push_back(canonical);
     if (list) {
-      for (const auto& rel : *list) {
-        fs::path p = fs::path(rel).is_absolute() ? fs::path(rel) : path.parent_path() / rel;
-        merge_into(merged, load_recursive(p, stack, inc->pos));
-      }
+      for (const auto& rel : *list) merge_into(merged, load_recursive(resolve_include(path, rel), stack, inc->pos));
     }
     stack.pop_back();
     doc.table.erase(std::remove_if(doc.table.begin(), doc.table.end(),
