@@ -19,6 +19,7 @@
 #include "report/report.h"
 #include "report/study_report.h"
 #include "run_folder.h"
+#include "scaffold/scaffold.h"
 #include "runtime.h"
 #include "ssl/sdk/error.h"
 #include "ssl/sdk/log.h"
@@ -233,6 +234,16 @@ int cmd_report(const std::string& run_dir) {
   if (!report::is_run_folder(run_dir))
     throw UsageError(run_dir + " is neither a run folder (metrics.jsonl, pipeline.resolved.toml) nor a study folder (study.json)");
   fmt::print("{}\n", report::write_report(run_dir).string());
+  return kExitOk;
+}
+
+int cmd_new(const std::string& kind, const std::string& name, const std::string& dir) {
+  const fs::path where = write_scaffold(kind, name, dir);
+  fmt::print("wrote {} plugin '{}' into {}:\n", kind, name, where.string());
+  for (const auto& f : scaffold_files(kind, name)) fmt::print("  {}\n", f.path);
+  fmt::print("next:\n  cd {}\n  cmake -S . -B build -DCMAKE_PREFIX_PATH=<ssl-host install prefix>\n"
+             "  cmake --build build -j2 && ctest --test-dir build\n  ssl-host run {}.toml --plugin-path build\n",
+             where.string(), name);
   return kExitOk;
 }
 

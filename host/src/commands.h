@@ -42,6 +42,9 @@ struct EvalOptions {
 };
 int cmd_eval(const CommonOptions& common, const PipelineOptions& pipeline, const EvalOptions& eval);
 
+// `ssl-host new KIND NAME [DIR]`: writes a plugin project (scaffold/scaffold.h); prints what to do next.
+int cmd_new(const std::string& kind, const std::string& name, const std::string& dir);
+
 // Writes RUN_DIR/report.html from the run folder's files; prints its path.
 int cmd_report(const std::string& run_dir);
 

@@ -76,6 +76,13 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--checkpoint", eval.checkpoint, "checkpoint file (runs/<name>/checkpoints/step_*.ckpt)")->required();
   eval_cmd->add_option("--output", eval.output, "where eval_metrics.jsonl goes (default: the checkpoint's run folder)");
 
+  std::string new_kind, new_name, new_dir;
+  auto* new_cmd = app.add_subcommand("new", "write a buildable out-of-tree plugin project: the one-file component, "
+                                             "CMakeLists.txt, a Catch2 test, a pipeline, a README");
+  new_cmd->add_option("kind", new_kind, "method | augmentation | backbone | evaluator")->required();
+  new_cmd->add_option("name", new_name, "the component's key, lower_snake_case (also the plugin's name)")->required();
+  new_cmd->add_option("dir", new_dir, "the project folder to create (default: ./NAME)");
+
   std::string report_dir;
   auto* report_cmd = app.add_subcommand("report", "write RUN_DIR/report.html (curves, collapse metrics, spectra, PCA), or a study folder's page");
   report_cmd->add_option("run_dir", report_dir, "a run folder (runs/<name>) or a study folder")->required();
@@ -103,6 +110,7 @@ int main(int argc, char** argv) {
     }
     if (*eval_cmd) return cmd_eval(common, pipeline, eval);
     if (*report_cmd) return cmd_report(report_dir);
+    if (*new_cmd) return cmd_new(new_kind, new_name, new_dir);
   } catch (const ConfigError& e) {
     for (const auto& d : e.diagnostics()) fmt::print(stderr, "error: {}\n", d.str());
     if (e.diagnostics().size() > 1) fmt::print(stderr, "{} errors\n", e.diagnostics().size());
