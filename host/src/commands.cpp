@@ -185,25 +185,18 @@ int cmd_validate(const CommonOptions& common, const PipelineOptions& opt) {
   return kExitOk;
 }
 
-int cmd_run(const CommonOptions& common, const PipelineOptions& opt, const RunOptions& run) {
+int cmd_run(const CommonOptions& common, const PipelineOptions& opt, const RunRequest& run) {
   set_console_log_sink();
-  if (run.resume && run.overwrite) throw UsageError("--resume and --overwrite exclude each other");
   Registry registry = load_registry(common);
   Node root = load_document(fs::path(opt.file));
   if (is_study(root)) return run_study(registry, parse_study(root, fs::path(opt.file)), opt.overrides, run);
   Pipeline p = resolve_with_overrides(std::move(root), registry, fs::path(opt.file), opt.overrides);
   const fs::path run_dir = run.output.empty() ? fs::path("runs") / p.name() : fs::path(run.output);
-  const bool has_run = holds_run(run_dir);
-  if (run.resume && !has_run) throw UsageError("--resume: " + run_dir.string() + " holds no run to continue");
-  if (!run.resume && has_run && !run.overwrite) {
-    throw UsageError(run_dir.string() + " already holds a run: continue it with --resume, replace it with --overwrite, "
-                     "or pick another folder with --output");
-  }
-  TrainOptions topt;
-  topt.stop_requested = run.stop_requested;
-  topt.stop_at_step = run.stop_at_step;
-  const RunStart start = run.resume ? RunStart::Resume : has_run ? RunStart::Overwrite : RunStart::Fresh;
-  const TrainOutcome outcome = train_in_folder(registry, p, run_dir, start, topt);
+  RunRequest request = run;
+  std::string note;
+  request.start = plan_start(run.start, inspect_run_folder(run_dir), run_dir, note);
+  if (!note.empty()) fmt::print("{}\n", note);
+  const TrainOutcome outcome = train_in_folder(registry, p, run_dir, request);
   return outcome == TrainOutcome::Interrupted ? kExitInterrupted : kExitOk;
 }
 
@@ -222,7 +215,7 @@ int cmd_eval(const CommonOptions& common, const PipelineOptions& opt, const Eval
   fs::create_directories(out_dir, ec);
   MetricsLog log(out_dir / "eval_metrics.jsonl", -1);
   Console console("plain");
-  run_evaluators(rt, c.position.epoch, c.position.step, true, &log, console);
+  run_evaluators(rt, c.position.epoch, c.position.step, true, [&log](const nlohmann::json& r) { log.write(r); }, console);
   return kExitOk;
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 // The ssl-host verbs. Each returns an exit code or throws a host error (see diagnostics.h).
-#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "run_request.h"
 
 namespace ssl::host {
 
@@ -27,14 +28,8 @@ struct DescribeOptions {
 int cmd_describe(const CommonOptions& common, const DescribeOptions& describe);
 int cmd_validate(const CommonOptions& common, const PipelineOptions& pipeline);
 
-struct RunOptions {
-  std::string output;  // run folder (default runs/<name>)
-  bool resume = false;
-  bool overwrite = false;
-  int64_t stop_at_step = 0;
-  std::atomic<bool>* stop_requested = nullptr;
-};
-int cmd_run(const CommonOptions& common, const PipelineOptions& pipeline, const RunOptions& run);
+// `run`: one pipeline, or every arm of a study (study_runner.h).
+int cmd_run(const CommonOptions& common, const PipelineOptions& pipeline, const RunRequest& run);
 
 struct EvalOptions {
   std::string checkpoint;

@@ -100,7 +100,7 @@ sdk::Features ModelFeatureSource::extract(const sdk::FeatureRequest& req) {
 }
 
 std::map<std::string, double> run_evaluators(Runtime& rt, int64_t epochs_done, int64_t step, bool final,
-                                             MetricsLog* log, Console& console) {
+                                             const RecordSink& sink, Console& console) {
   std::map<std::string, double> all;
   ModelFeatureSource features(rt);
   bool any_due = false;
@@ -131,7 +131,7 @@ std::map<std::string, double> run_evaluators(Runtime& rt, int64_t epochs_done, i
       record[key] = v;
       text += fmt::format("  {} {:.4f}", key, v);
     }
-    if (log) log->write(record);
+    if (sink) sink(record);
     console.line(text);
   }
   // For the run report: a 2-D PCA of test features, embeddings/test_pca_epoch<NNN>.csv.

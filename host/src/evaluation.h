@@ -1,5 +1,6 @@
 #pragma once
 // Feature extraction for evaluators and epoch hooks, and the evaluation round.
+#include <functional>
 #include <map>
 #include <tuple>
 
@@ -24,9 +25,13 @@ class ModelFeatureSource final : public sdk::FeatureSource {
   std::map<std::tuple<int, int, int64_t, int64_t, uint64_t>, sdk::Features> cache_;
 };
 
-// Runs the evaluators due now (all of them when `final`), logging "<name>/<key>" metrics.
-// Returns the flattened metrics.
+// One metrics record per evaluator: {"step", "epoch": epochs done, "final", "<name>/<key>": value, ...}.
+using RecordSink = std::function<void(const nlohmann::json& record)>;
+
+// Runs the evaluators due after `epochs_done` epochs (all of them when `final`): hands each
+// evaluator's record to `sink` (when set) and prints it as one console line. Returns the
+// flattened "<name>/<key>" metrics.
 std::map<std::string, double> run_evaluators(Runtime& runtime, int64_t epochs_done, int64_t step, bool final,
-                                             MetricsLog* log, Console& console);
+                                             const RecordSink& sink, Console& console);
 
 }  // namespace ssl::host

@@ -9,7 +9,6 @@
 #include "commands.h"
 #include "diagnostics.h"
 #include "ssl/sdk/error.h"
-#include "trainer.h"
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -60,12 +59,14 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "validate a pipeline and print it resolved, or every arm of a study and what run would do (a dry run)");
   add_pipeline(validate);
 
-  RunOptions run;
+  RunRequest run;
+  bool resume = false, overwrite = false;
   auto* run_cmd = app.add_subcommand("run", "train a pipeline (outputs in runs/<name>/), or every arm of a study (a file with [[arms]])");
   add_pipeline(run_cmd);
   run_cmd->add_option("--output", run.output, "run folder, or a study's folder (default: runs/<name>)");
-  run_cmd->add_flag("--resume", run.resume, "continue the run in the run folder from its last checkpoint");
-  run_cmd->add_flag("--overwrite", run.overwrite, "replace an existing run in the run folder");
+  run_cmd->add_flag("--resume", resume,
+                    "continue the run in the run folder from its last checkpoint (none yet: start from scratch)");
+  run_cmd->add_flag("--overwrite", overwrite, "replace an existing run in the run folder");
   run_cmd->add_option("--stop-at-step", run.stop_at_step,
                       "checkpoint and stop after this many steps in total (continue later with --resume)")
       ->check(CLI::PositiveNumber);
@@ -103,6 +104,8 @@ int main(int argc, char** argv) {
     if (*describe) return cmd_describe(common, describe_opt);
     if (*validate) return cmd_validate(common, pipeline);
     if (*run_cmd) {
+      if (resume && overwrite) throw UsageError("--resume and --overwrite exclude each other");
+      run.start = resume ? RunRequest::Start::Resume : overwrite ? RunRequest::Start::Overwrite : RunRequest::Start::New;
       std::signal(SIGINT, on_signal);
       std::signal(SIGTERM, on_signal);
       run.stop_requested = &g_stop;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "checkpoint.h"
+#include "diagnostics.h"
 #include "report/run_data.h"
 #include "runtime.h"
 #include "ssl/sdk/error.h"
@@ -59,18 +60,58 @@ bool run_ended(const fs::path& dir) {
   return d.summary.has_value() || !d.stopped_by.empty();
 }
 
-TrainOutcome train_in_folder(const Registry& registry, const Pipeline& p, const fs::path& dir, RunStart start,
-                             const TrainOptions& options) {
+RunFolderState inspect_run_folder(const fs::path& dir) {
+  RunFolderState s;
+  s.holds_run = holds_run(dir);
+  if (!s.holds_run) return s;
+  s.has_checkpoint = !CheckpointDir(dir / "checkpoints").latest().empty();
+  s.ended = run_ended(dir);
+  return s;
+}
+
+RunRequest::Start plan_start(RunRequest::Start requested, const RunFolderState& state, const fs::path& dir,
+                             std::string& note) {
+  using Start = RunRequest::Start;
+  const Start fresh = state.holds_run ? Start::Overwrite : Start::New;
+  switch (requested) {
+    case Start::Overwrite: return fresh;
+    case Start::Resume:
+      if (state.has_checkpoint) return Start::Resume;
+      note = fmt::format("--resume: {} has no checkpoint yet; starting the run from scratch", dir.string());
+      return fresh;
+    case Start::New: break;
+  }
+  if (!state.holds_run) return Start::New;
+  if (state.has_checkpoint || state.ended) {
+    throw UsageError(dir.string() + " already holds a run: continue it with --resume, replace it with --overwrite, "
+                     "or pick another folder with --output");
+  }
+  note = fmt::format("{} holds a run that stopped before its first checkpoint; starting it again", dir.string());
+  return Start::Overwrite;
+}
+
+namespace {
+// The note a non-finite loss gets: what the folder still holds.
+std::string checkpoint_note(const fs::path& dir) {
+  const fs::path latest = CheckpointDir(dir / "checkpoints").latest();
+  if (latest.empty()) return "; no checkpoint was saved yet: running the same command again starts the run over";
+  return "; the last checkpoint (" + latest.string() + ") is intact: --resume continues from it";
+}
+}  // namespace
+
+TrainOutcome train_in_folder(const Registry& registry, const Pipeline& p, const fs::path& dir,
+                             const RunRequest& request) {
+  using Start = RunRequest::Start;
   Runtime rt = build_runtime(p, registry, dir);
   std::error_code ec;
-  if (start == RunStart::Overwrite) {
+  if (request.start == Start::Overwrite) {
     for (const char* name : {"checkpoints", "spectra", "embeddings"}) fs::remove_all(dir / name, ec);
     for (const char* name : {"metrics.jsonl", "backbone.pt", "report.html"}) fs::remove(dir / name, ec);
   }
   fs::create_directories(dir, ec);
   if (ec) throw sdk::Error("cannot create the run folder " + dir.string() + ": " + ec.message());
   const std::string resolved = to_toml(p);
-  if (start == RunStart::Resume) {
+  if (request.start == Start::Resume) {
     const std::string before = resolved_pipeline_of(dir);
     if (!before.empty() && before != resolved)
       fmt::print(stderr, "warning: the pipeline differs from the one this run started with; continuing with the new one\n");
@@ -78,9 +119,11 @@ TrainOutcome train_in_folder(const Registry& registry, const Pipeline& p, const 
   write_file_atomic(dir / "pipeline.resolved.toml", std::vector<char>(resolved.begin(), resolved.end()));
   fmt::print("run {}: method {}, backbone {}, {} training images, device {}\n", p.name(), p.method.type(),
              p.backbone.type(), rt.train->size(), rt.device.str());
-  TrainOptions topt = options;
-  topt.resume = start == RunStart::Resume;
-  return train(rt, topt);
+  try {
+    return train(rt, request);
+  } catch (const NonFiniteLoss& e) {
+    throw NonFiniteLoss(e.what() + checkpoint_note(dir));
+  }
 }
 
 }  // namespace ssl::host

@@ -6,12 +6,31 @@
 
 #include "pipeline.h"
 #include "registry.h"
+#include "run_request.h"
 #include "trainer.h"
 
 namespace ssl::host {
 
 // True when `dir` holds a run (metrics or checkpoints).
 bool holds_run(const std::filesystem::path& dir);
+
+// What a run folder holds, for deciding how a run starts there.
+struct RunFolderState {
+  bool holds_run = false;       // metrics.jsonl or checkpoints/
+  bool has_checkpoint = false;  // a checkpoint to resume from
+  bool ended = false;           // run_ended(): finished, or stopped by an alarm
+};
+RunFolderState inspect_run_folder(const std::filesystem::path& dir);
+
+// How a run requested with `requested` starts in folder `dir`:
+//   New in an empty folder: New; in a folder whose run has a checkpoint or ended: a UsageError
+//     (--resume, --overwrite or --output); in a folder whose run stopped before its first
+//     checkpoint (a failure at the first steps): Overwrite, that run starts again;
+//   Resume with a checkpoint: Resume; without one: a fresh start (Overwrite or New);
+//   Overwrite: Overwrite when there is a run, else New.
+// `note` receives the console line for the two fresh starts the user did not spell out.
+RunRequest::Start plan_start(RunRequest::Start requested, const RunFolderState& state,
+                             const std::filesystem::path& dir, std::string& note);
 
 // The pipeline.resolved.toml of the folder ("" when missing).
 std::string resolved_pipeline_of(const std::filesystem::path& dir);
@@ -24,12 +43,12 @@ bool same_experiment(const std::string& resolved_a, const std::string& resolved_
 // True when the run in `dir` ended: it finished (its summary record) or an alarm stopped it.
 bool run_ended(const std::filesystem::path& dir);
 
-enum class RunStart { Fresh, Resume, Overwrite };
-
-// Builds the pipeline's runtime and trains it in `dir`: Fresh expects no run there, Resume
-// continues the last checkpoint (warning when the pipeline changed), Overwrite first removes
-// the previous run's checkpoints, metrics and backbone.
+// Builds the pipeline's runtime and trains it in `dir` as `request.start` says, already
+// decided by plan_start: New expects no run there, Resume continues the last checkpoint
+// (warning when the pipeline changed), Overwrite first removes the previous run's
+// checkpoints, metrics and backbone. A non-finite loss is reported with what the folder
+// keeps: its last checkpoint, or none.
 TrainOutcome train_in_folder(const Registry& registry, const Pipeline& pipeline, const std::filesystem::path& dir,
-                             RunStart start, const TrainOptions& options);
+                             const RunRequest& request);
 
 }  // namespace ssl::host

@@ -76,7 +76,7 @@ std::vector<ArmPlan> plan_arms(const Registry& registry, const Study& study, con
       }
       if (!same) plan.action = ArmAction::Retrain;
       else if (run_ended(plan.dir)) plan.action = ArmAction::UpToDate;
-      else if (fs::exists(plan.dir / "checkpoints")) plan.action = ArmAction::Resume;
+      else if (inspect_run_folder(plan.dir).has_checkpoint) plan.action = ArmAction::Resume;
       else plan.action = ArmAction::Retrain;  // started, nothing saved yet
     }
     plans.push_back(std::move(plan));
@@ -106,11 +106,12 @@ int validate_study(const Registry& registry, const Study& study, const std::vect
 }
 
 int run_study(const Registry& registry, const Study& study, const std::vector<std::string>& overrides,
-              const RunOptions& run) {
-  if (run.resume) throw UsageError("--resume: a study continues its interrupted arms by itself; run it again");
+              const RunRequest& run) {
+  if (run.resume()) throw UsageError("--resume: a study continues its interrupted arms by itself; run it again");
   if (run.stop_at_step > 0) throw UsageError("--stop-at-step applies to a single pipeline, not to a study");
   const fs::path study_dir = study_folder(study, run.output);
-  const std::vector<ArmPlan> plans = plan_arms(registry, study, overrides, study_dir, run.overwrite);
+  const std::vector<ArmPlan> plans =
+      plan_arms(registry, study, overrides, study_dir, run.start == RunRequest::Start::Overwrite);
   print_plan(study, plans);
 
   std::vector<report::StudyArmRef> refs;
@@ -121,13 +122,14 @@ int run_study(const Registry& registry, const Study& study, const std::vector<st
     const ArmPlan& p = plans[i];
     if (p.action == ArmAction::UpToDate) continue;
     fmt::print("\n== arm {}/{}: {} ({}) ==\n", i + 1, plans.size(), p.arm->name, action_text(p.action));
-    const RunStart start = p.action == ArmAction::Resume    ? RunStart::Resume
-                           : p.action == ArmAction::Retrain ? RunStart::Overwrite
-                                                            : RunStart::Fresh;
-    TrainOptions topt;
-    topt.stop_requested = run.stop_requested;
+    RunRequest arm;
+    arm.output = p.dir.string();
+    arm.start = p.action == ArmAction::Resume    ? RunRequest::Start::Resume
+                : p.action == ArmAction::Retrain ? RunRequest::Start::Overwrite
+                                                 : RunRequest::Start::New;
+    arm.stop_requested = run.stop_requested;
     try {
-      interrupted = train_in_folder(registry, *p.pipeline, p.dir, start, topt) == TrainOutcome::Interrupted;
+      interrupted = train_in_folder(registry, *p.pipeline, p.dir, arm) == TrainOutcome::Interrupted;
     } catch (const std::exception& e) {
       // One arm failing (a NaN loss, a full disk) does not cost the others their runs.
       ++failed;

@@ -4,17 +4,17 @@
 #include <string>
 #include <vector>
 
-#include "commands.h"
 #include "registry.h"
+#include "run_request.h"
 #include "study.h"
 
 namespace ssl::host {
 
-// `overrides` (--set) apply to every arm after the arm's own `set`. RunOptions: output is the
-// study folder; overwrite retrains arms whose folder holds a different pipeline; resume and
+// `overrides` (--set) apply to every arm after the arm's own `set`. The request: output is the
+// study folder; Overwrite retrains arms whose folder holds a different pipeline; Resume and
 // stop_at_step are refused (a study resumes its interrupted arms by itself).
 int run_study(const Registry& registry, const Study& study, const std::vector<std::string>& overrides,
-              const RunOptions& run);
+              const RunRequest& run);
 
 // `ssl-host validate STUDY`: resolves every arm and prints what a run would do with each
 // (train, resume, retrain, up to date); throws every problem at once.

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <regex>
 #include <thread>
 
 #include "run_host.h"
@@ -103,6 +104,66 @@ TEST_CASE("a non-finite loss stops the run naming epoch and step, keeping the la
   CHECK(r.code == 4);
   CHECK_THAT(r.err, Catch::Contains("[method simclr | epoch") && Catch::Contains("the loss is") &&
                         Catch::Contains("training stopped"));
+}
+
+TEST_CASE("a non-finite loss before the first checkpoint says there is none, is recorded, and the folder restarts") {
+  const fs::path d = scratch_dir("nan_early");
+  auto r = run_smoke(d / "run", "--set optimizer.lr=1e30");
+  REQUIRE(r.code == 4);
+  CHECK_THAT(r.err, Catch::Contains("no checkpoint was saved yet") && !Catch::Contains("is intact"));
+  // Messages count epochs and steps from 1; metrics.jsonl keeps steps done and 0-based epochs.
+  std::smatch where;
+  REQUIRE(std::regex_search(r.err, where, std::regex("\\[method simclr \\| epoch (\\d+) step (\\d+)\\]")));
+  const auto failure = metrics(d / "run").back();
+  CHECK(failure["failed"] == "non-finite loss");
+  CHECK(failure["step"].get<int64_t>() + 1 == std::stoll(where[2]));
+  CHECK(failure["epoch"].get<int64_t>() + 1 == std::stoll(where[1]));
+  // A plain re-run of that folder starts the run again.
+  auto again = run_smoke(d / "run", "--stop-at-step 2");
+  INFO(again.err);
+  CHECK(again.code == 0);
+  CHECK_THAT(again.out, Catch::Contains("stopped before its first checkpoint; starting it again"));
+  CHECK(losses(d / "run").size() == 2);
+  CHECK_FALSE(metrics(d / "run").front().contains("failed"));
+  // --resume of such a folder starts from scratch, saying so.
+  REQUIRE(run_smoke(d / "other", "--set optimizer.lr=1e30").code == 4);
+  auto resumed = run_smoke(d / "other", "--resume --stop-at-step 2");
+  CHECK(resumed.code == 0);
+  CHECK_THAT(resumed.out, Catch::Contains("has no checkpoint yet; starting the run from scratch"));
+}
+
+TEST_CASE("a non-finite loss after a checkpoint names the checkpoint that is intact") {
+  const fs::path d = scratch_dir("nan_late");
+  auto first = run_smoke(d / "run", "--stop-at-step 8");
+  REQUIRE(first.code == 0);
+  auto r = run_smoke(d / "run", "--resume --set optimizer.lr=1e30");
+  CHECK(r.code == 4);
+  CHECK_THAT(r.out, Catch::Contains("resuming at epoch 1 step 8 (the next step is 9)"));
+  CHECK_THAT(r.err, Catch::Contains("step_000000008.ckpt) is intact: --resume continues from it"));
+  CHECK(metrics(d / "run").back()["failed"] == "non-finite loss");
+  // That folder is worth keeping: a plain re-run is refused.
+  auto plain = run_smoke(d / "run");
+  CHECK(plain.code == 2);
+  CHECK_THAT(plain.err, Catch::Contains("already holds a run"));
+}
+
+TEST_CASE("max_steps shorter than the warm-up: the schedule decays and the progress line shows the real total") {
+  const fs::path d = scratch_dir("max_steps");
+  // 8 steps an epoch, 2 epochs planned; a warm-up of 1 epoch (8 steps) but max_steps = 4.
+  auto r = run_smoke(d / "run", "--set trainer.max_steps=4 --set schedule.warmup_epochs=1 --set trainer.progress=plain");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.err, Catch::Contains("warning: the warm-up (8 steps") &&
+                        Catch::Contains("(4 steps, trainer.max_steps): scaled to 2 steps"));
+  CHECK_THAT(r.out, Catch::Contains("ends the run after step 4, in epoch 1 of 2 (16 steps)") &&
+                        Catch::Contains("epoch 1/1 step 4/4"));
+  CHECK_THAT(r.out, !Catch::Contains("step 4/8"));
+  std::map<int64_t, double> lr;
+  for (const auto& m : metrics(d / "run"))
+    if (m.contains("lr")) lr[m["step"].get<int64_t>()] = m["lr"].get<double>();
+  REQUIRE(lr.size() == 4);
+  CHECK(lr[2] < lr[3]);  // the warm-up (2 steps) ends,
+  CHECK(lr[4] < lr[3]);  // then the rate decays before the run ends
 }
 
 TEST_CASE("backbone.pt loads in PyTorch as a dict of tensors") {
