@@ -11,7 +11,7 @@
 // Components builds exactly as the host does: the schema fills defaults and checks the given
 // values (an out-of-range value throws the host's message) before the factory runs. The
 // context's backbone is a FlatBackbone (one Linear layer over the flattened pixels), so a
-// method test needs no backbone plugin.
+// method test needs no backbone plugin. Every component kind's interface is included.
 #include <ATen/ATen.h>
 #include <torch/nn/modules/linear.h>
 
@@ -23,9 +23,12 @@
 #include <utility>
 #include <vector>
 
+#include "ssl/sdk/augmentation.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/comm.h"
+#include "ssl/sdk/dataset.h"
 #include "ssl/sdk/error.h"
+#include "ssl/sdk/evaluator.h"
 #include "ssl/sdk/method.h"
 #include "ssl/sdk/plugin_api.h"
 #include "ssl/sdk/registrar.h"
