@@ -75,8 +75,8 @@ NamedTensors load_tensors(const fs::path& path) {
   try {
     v = torch::jit::pickle_load(bytes);
   } catch (const std::exception& e) {
-    SSL_FAIL(path.string(), " is not a readable tensor file (truncated or corrupt?): ",
-             std::string(e.what()).substr(0, 200));
+    SSL_FAIL(path.string(),
+             " is not a readable tensor file (truncated or corrupt?): ", std::string(e.what()).substr(0, 200));
   }
   SSL_CHECK(v.isGenericDict(), path.string(), " does not hold a dict of tensors");
   NamedTensors out;
@@ -141,7 +141,8 @@ void load_module_state(torch::nn::Module& module, const NamedTensors& state, con
     it->second.copy_(t);
     ++matched;
   }
-  if (matched != targets.size()) problems.push_back(std::to_string(targets.size() - matched) + " model entries missing");
+  if (matched != targets.size())
+    problems.push_back(std::to_string(targets.size() - matched) + " model entries missing");
   if (!problems.empty()) {
     std::string msg = what + " does not match the model:";
     for (size_t i = 0; i < std::min<size_t>(problems.size(), 5); ++i) msg += "\n  " + problems[i];

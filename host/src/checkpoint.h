@@ -51,7 +51,7 @@ class CheckpointDir {
   explicit CheckpointDir(std::filesystem::path dir) : dir_(std::move(dir)) {}
   std::filesystem::path path_for(const TrainPosition& p) const;
   std::filesystem::path latest() const;  // empty when there is none
-  void prune(size_t keep) const;          // removes the oldest beyond `keep`
+  void prune(size_t keep) const;         // removes the oldest beyond `keep`
   const std::filesystem::path& dir() const { return dir_; }
 
  private:

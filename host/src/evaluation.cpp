@@ -77,7 +77,7 @@ sdk::Features ModelFeatureSource::extract(const sdk::FeatureRequest& req) {
       for (size_t v = 0; v < batch->views.size(); ++v) {
         at::Tensor x = batch->views[v].to(rt_.device);
         at::Tensor f = req.representation == sdk::Representation::Embedding ? rt_.method->embed(x)
-                                                                             : rt_.method->backbone()->forward(x);
+                                                                            : rt_.method->backbone()->forward(x);
         per_view[v].push_back(f.detach().to(at::kCPU, at::kFloat));
       }
       labels.push_back(batch->labels);

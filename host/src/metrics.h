@@ -27,8 +27,8 @@ class MetricsLog {
 class Console {
  public:
   explicit Console(const std::string& mode);  // auto | bar | plain | none
-  void progress(int64_t epoch, int64_t epochs, int64_t step_in_epoch, int64_t steps_per_epoch, double loss,
-                double lr, double img_per_s, double eta_seconds, bool force_line);
+  void progress(int64_t epoch, int64_t epochs, int64_t step_in_epoch, int64_t steps_per_epoch, double loss, double lr,
+                double img_per_s, double eta_seconds, bool force_line);
   void line(const std::string& text);
   void finish_bar();
 

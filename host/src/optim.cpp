@@ -12,15 +12,9 @@ namespace ssl::host {
 Optimizer::Optimizer(std::vector<sdk::ParamGroup> groups, const sdk::Config& c, double batch_scale)
     : type_(c.get_string("type")),
       base_lr_(c.get_float("lr") * (c.get_string("lr_scaling") == "linear" ? batch_scale : 1.0)),
-      momentum_(c.get_float("momentum")),
-      weight_decay_(c.get_float("weight_decay")),
-      eps_(c.get_float("eps")),
-      eta_(c.get_float("lars_eta")),
-      clip_(c.get_float("grad_clip")),
-      beta1_(c.get_float_list("betas").at(0)),
-      beta2_(c.get_float_list("betas").at(1)),
-      nesterov_(c.get_bool("nesterov")),
-      groups_(std::move(groups)) {
+      momentum_(c.get_float("momentum")), weight_decay_(c.get_float("weight_decay")), eps_(c.get_float("eps")),
+      eta_(c.get_float("lars_eta")), clip_(c.get_float("grad_clip")), beta1_(c.get_float_list("betas").at(0)),
+      beta2_(c.get_float_list("betas").at(1)), nesterov_(c.get_bool("nesterov")), groups_(std::move(groups)) {
   const bool exclude = c.get_bool("exclude_bias_and_norm");
   for (const auto& g : groups_) {
     for (const auto& p : g.params) {
@@ -88,8 +82,8 @@ double Optimizer::step(double lr) {
     if (type_ == "lars" && s.adapt) {
       // Trust ratio eta * ||w|| / ||g + wd w||, 1 where either norm is zero.
       const at::Tensor w_norm = s.param.norm(2), d_norm = d.norm(2);
-      const at::Tensor trust = at::where(at::logical_and(w_norm > 0, d_norm > 0), eta_ * w_norm / d_norm,
-                                         at::ones_like(w_norm));
+      const at::Tensor trust =
+          at::where(at::logical_and(w_norm > 0, d_norm > 0), eta_ * w_norm / d_norm, at::ones_like(w_norm));
       d.mul_(trust);
     }
     if (momentum_ > 0) {
@@ -134,9 +128,7 @@ void Optimizer::load_state(const std::vector<std::pair<std::string, at::Tensor>>
 
 LrSchedule::LrSchedule(const sdk::Config& c, double base_lr, int64_t steps_per_epoch, int64_t planned_steps,
                        int64_t total_steps)
-    : type_(c.get_string("type")),
-      base_lr_(base_lr),
-      start_lr_(c.get_float("warmup_start_lr")),
+    : type_(c.get_string("type")), base_lr_(base_lr), start_lr_(c.get_float("warmup_start_lr")),
       min_lr_(c.get_float("min_lr")),
       warmup_steps_(static_cast<int64_t>(std::llround(c.get_float("warmup_epochs") * double(steps_per_epoch)))),
       total_steps_(std::max<int64_t>(total_steps, 1)) {
@@ -144,15 +136,16 @@ LrSchedule::LrSchedule(const sdk::Config& c, double base_lr, int64_t steps_per_e
   if (configured == 0 || configured < total_steps_) return;
   const int64_t planned = std::max(planned_steps, total_steps_);
   warmup_steps_ = std::min(configured, planned) * total_steps_ / planned;
-  const std::string what = fmt::format("the warm-up ({} steps, schedule.warmup_epochs = {}) does not end before the "
-                                       "run's last step ({} steps",
-                                       configured, c.get_float("warmup_epochs"), total_steps_);
+  const std::string what = fmt::format(
+      "the warm-up ({} steps, schedule.warmup_epochs = {}) does not end before the "
+      "run's last step ({} steps",
+      configured, c.get_float("warmup_epochs"), total_steps_);
   if (warmup_steps_ < total_steps_) {
     warning_ = fmt::format("{}, trainer.max_steps): scaled to {} steps, its share of the planned {} steps", what,
                            warmup_steps_, planned);
   } else {
-    warning_ = fmt::format("{}): the learning rate only rises; lower schedule.warmup_epochs below trainer.epochs",
-                           what);
+    warning_ =
+        fmt::format("{}): the learning rate only rises; lower schedule.warmup_epochs below trainer.epochs", what);
   }
 }
 

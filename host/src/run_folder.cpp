@@ -83,7 +83,8 @@ RunRequest::Start plan_start(RunRequest::Start requested, const RunFolderState& 
   }
   if (!state.holds_run) return Start::New;
   if (state.has_checkpoint || state.ended) {
-    throw UsageError(dir.string() + " already holds a run: continue it with --resume, replace it with --overwrite, "
+    throw UsageError(dir.string() +
+                     " already holds a run: continue it with --resume, replace it with --overwrite, "
                      "or pick another folder with --output");
   }
   note = fmt::format("{} holds a run that stopped before its first checkpoint; starting it again", dir.string());
@@ -114,7 +115,8 @@ TrainOutcome train_in_folder(const Registry& registry, const Pipeline& p, const 
   if (request.start == Start::Resume) {
     const std::string before = resolved_pipeline_of(dir);
     if (!before.empty() && before != resolved)
-      fmt::print(stderr, "warning: the pipeline differs from the one this run started with; continuing with the new one\n");
+      fmt::print(stderr,
+                 "warning: the pipeline differs from the one this run started with; continuing with the new one\n");
   }
   write_file_atomic(dir / "pipeline.resolved.toml", std::vector<char>(resolved.begin(), resolved.end()));
   fmt::print("run {}: method {}, backbone {}, {} training images, device {}\n", p.name(), p.method.type(),

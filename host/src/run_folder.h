@@ -29,8 +29,8 @@ RunFolderState inspect_run_folder(const std::filesystem::path& dir);
 //   Resume with a checkpoint: Resume; without one: a fresh start (Overwrite or New);
 //   Overwrite: Overwrite when there is a run, else New.
 // `note` receives the console line for the two fresh starts the user did not spell out.
-RunRequest::Start plan_start(RunRequest::Start requested, const RunFolderState& state,
-                             const std::filesystem::path& dir, std::string& note);
+RunRequest::Start plan_start(RunRequest::Start requested, const RunFolderState& state, const std::filesystem::path& dir,
+                             std::string& note);
 
 // The pipeline.resolved.toml of the folder ("" when missing).
 std::string resolved_pipeline_of(const std::filesystem::path& dir);

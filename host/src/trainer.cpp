@@ -127,7 +127,6 @@ class TrainLoop {
   }
 
  private:
-
   // Context for errors during the step being run: steps count from 1.
   std::string step_context() const { return fmt::format("epoch {} step {}", pos_.epoch + 1, pos_.step + 1); }
 
@@ -191,9 +190,10 @@ class TrainLoop {
       SSL_CHECK(out.loss.defined() && out.loss.numel() == 1, "training_step must return a scalar loss");
       loss = out.loss.item<double>();  // the loop's one device sync per step
       if (!std::isfinite(loss)) {
-        throw NonFiniteLoss(fmt::format("[method {} | {}] the loss is {} — training stopped (lower the learning rate "
-                                        "or check the data)",
-                                        method_name_, step_context(), loss));
+        throw NonFiniteLoss(
+            fmt::format("[method {} | {}] the loss is {} — training stopped (lower the learning rate "
+                        "or check the data)",
+                        method_name_, step_context(), loss));
       }
       opt_.zero_grad();
       out.loss.backward();
@@ -214,7 +214,8 @@ class TrainLoop {
     rec.pos = pos_;
     rec.loss = loss;
     rec.lr = lr;
-    for (const auto& [name, value] : out.metrics) rec.metrics.emplace_back(name, value.defined() ? value.detach() : value);
+    for (const auto& [name, value] : out.metrics)
+      rec.metrics.emplace_back(name, value.defined() ? value.detach() : value);
     rec.batch = &batch;
     rec.epoch_last = pos_.step == run_.total_steps || pos_.step_in_epoch == run_.steps_per_epoch;
     rec.elapsed_s = run_.seconds_since_start();
@@ -268,7 +269,8 @@ class TrainLoop {
 };
 }  // namespace
 
-TrainOutcome train(Runtime& rt, const RunRequest& request, std::vector<std::shared_ptr<TrainObserver>> extra_observers) {
+TrainOutcome train(Runtime& rt, const RunRequest& request,
+                   std::vector<std::shared_ptr<TrainObserver>> extra_observers) {
   const Pipeline& p = *rt.pipeline;
   const bool channels_last = p.trainer.get_bool("channels_last");
   if (channels_last) use_channels_last(*rt.method);

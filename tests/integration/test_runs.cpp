@@ -83,15 +83,18 @@ TEST_CASE("a resumed run produces the same losses as an uninterrupted one") {
 
 TEST_CASE("SIGINT saves a checkpoint and exits cleanly and --resume finishes the run") {
   const fs::path d = scratch_dir("sigint");
-  const std::string cmd = shell_quote(host_binary()) + " run " + smoke() + " --output " + shell_quote((d / "run").string()) +
+  const std::string cmd = shell_quote(host_binary()) + " run " + smoke() + " --output " +
+                          shell_quote((d / "run").string()) +
                           " --set trainer.epochs=200 --set trainer.log_every=1 --set trainer.progress=plain";
   // Interrupt once the first step is logged.
-  auto r = run_command("(" + cmd + " & pid=$!; for i in $(seq 600); do grep -q step " + shell_quote((d / "run/metrics.jsonl").string()) +
+  auto r = run_command("(" + cmd + " & pid=$!; for i in $(seq 600); do grep -q step " +
+                       shell_quote((d / "run/metrics.jsonl").string()) +
                        " 2>/dev/null && break; sleep 0.1; done; kill -INT $pid; wait $pid)");
   CHECK(r.code == 130);
   CHECK_THAT(r.out, Catch::Contains("interrupted at epoch") && Catch::Contains("--resume"));
   bool has_checkpoint = false;
-  for (const auto& e : fs::directory_iterator(d / "run" / "checkpoints")) has_checkpoint |= e.path().extension() == ".ckpt";
+  for (const auto& e : fs::directory_iterator(d / "run" / "checkpoints"))
+    has_checkpoint |= e.path().extension() == ".ckpt";
   CHECK(has_checkpoint);
   auto resumed = run_host("run " + smoke() + " --output " + shell_quote((d / "run").string()) +
                           " --resume --set trainer.epochs=200 --stop-at-step 3");
@@ -150,7 +153,8 @@ TEST_CASE("a non-finite loss after a checkpoint names the checkpoint that is int
 TEST_CASE("max_steps shorter than the warm-up: the schedule decays and the progress line shows the real total") {
   const fs::path d = scratch_dir("max_steps");
   // 8 steps an epoch, 2 epochs planned; a warm-up of 1 epoch (8 steps) but max_steps = 4.
-  auto r = run_smoke(d / "run", "--set trainer.max_steps=4 --set schedule.warmup_epochs=1 --set trainer.progress=plain");
+  auto r =
+      run_smoke(d / "run", "--set trainer.max_steps=4 --set schedule.warmup_epochs=1 --set trainer.progress=plain");
   INFO(r.err);
   REQUIRE(r.code == 0);
   CHECK_THAT(r.err, Catch::Contains("warning: the warm-up (8 steps") &&
@@ -175,7 +179,8 @@ TEST_CASE("backbone.pt loads in PyTorch as a dict of tensors") {
   const std::string script =
       "import torch,sys; sd=torch.load(sys.argv[1]); assert isinstance(sd, dict); "
       "assert all(isinstance(v, torch.Tensor) for v in sd.values()); print(len(sd), sorted(sd)[0])";
-  auto py = run_command("/usr/bin/python3 -c " + shell_quote(script) + " " + shell_quote((d / "run" / "backbone.pt").string()));
+  auto py = run_command("/usr/bin/python3 -c " + shell_quote(script) + " " +
+                        shell_quote((d / "run" / "backbone.pt").string()));
   INFO(py.err);
   CHECK(py.code == 0);
   CHECK_THAT(py.out, Catch::Contains("features.0.weight"));  // tiny_cnn names
@@ -184,9 +189,10 @@ TEST_CASE("backbone.pt loads in PyTorch as a dict of tensors") {
 TEST_CASE("a resnet18 backbone.pt loads into torchvision's resnet18 with only the classifier missing") {
   if (!fs::exists("/usr/bin/python3")) return;
   const fs::path d = scratch_dir("torchvision");
-  auto r = run_host("run " + smoke() + " --output " + shell_quote((d / "run").string()) +
-                    " --set backbone.type=resnet18 --set backbone.width=64 --set backbone.stem=imagenet --set trainer.max_steps=1 "
-                    "--set data.batch_size=8 --set data.train.num_samples=16");
+  auto r = run_host(
+      "run " + smoke() + " --output " + shell_quote((d / "run").string()) +
+      " --set backbone.type=resnet18 --set backbone.width=64 --set backbone.stem=imagenet --set trainer.max_steps=1 "
+      "--set data.batch_size=8 --set data.train.num_samples=16");
   INFO(r.err);
   REQUIRE(r.code == 0);
   const std::string script =
@@ -197,7 +203,8 @@ TEST_CASE("a resnet18 backbone.pt loads into torchvision's resnet18 with only th
       "assert not res.unexpected_keys, res\n"
       "m.eval(); y = m(torch.randn(2, 3, 32, 32)); assert torch.isfinite(y).all()\n"
       "print('loaded', len(m.state_dict()))\n";
-  auto py = run_command("/usr/bin/python3 -c " + shell_quote(script) + " " + shell_quote((d / "run" / "backbone.pt").string()));
+  auto py = run_command("/usr/bin/python3 -c " + shell_quote(script) + " " +
+                        shell_quote((d / "run" / "backbone.pt").string()));
   INFO(py.out + py.err);
   CHECK(py.code == 0);
   CHECK_THAT(py.out, Catch::Contains("loaded"));

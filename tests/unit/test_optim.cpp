@@ -61,22 +61,24 @@ TEST_CASE("a warm-up as long as the planned run spans the whole run, with a warn
   LrSchedule lr(s, 1.0, 10, 20, 20);  // 2 epochs planned, 3 epochs of warm-up
   CHECK(lr.warmup_steps() == 20);
   CHECK(lr.at(10) == Approx(0.5));
-  CHECK_THAT(lr.warning(), Catch::Contains("warm-up (30 steps") && Catch::Contains("(20 steps)") &&
-                               Catch::Contains("only rises"));
+  CHECK_THAT(lr.warning(),
+             Catch::Contains("warm-up (30 steps") && Catch::Contains("(20 steps)") && Catch::Contains("only rises"));
   auto none = schedule_schema().resolve({{"warmup_epochs", Value(0.0)}}, "[schedule]");
   CHECK(LrSchedule(none, 1.0, 10, 20, 5).warning().empty());
 }
 
 TEST_CASE("SGD with momentum and weight decay matches the hand-computed update") {
   at::Tensor w = at::tensor({1.0, -2.0}, at::kDouble).requires_grad_();
-  Optimizer opt({group_of({w})}, optim({{"lr", Value(0.1)}, {"momentum", Value(0.5)}, {"weight_decay", Value(0.1)}}), 1.0);
+  Optimizer opt({group_of({w})}, optim({{"lr", Value(0.1)}, {"momentum", Value(0.5)}, {"weight_decay", Value(0.1)}}),
+                1.0);
   for (int i = 0; i < 2; ++i) {
     opt.zero_grad();
     w.sum().backward();  // gradient 1 everywhere
     opt.step(0.1);
   }
   // step 1: d = 1 + 0.1*w0, buf = d, w1 = w0 - 0.1 d ; step 2: d' = 1 + 0.1*w1, buf = 0.5 buf + d', w2 = w1 - 0.1 buf
-  const double w0 = 1.0, d1 = 1 + 0.1 * w0, w1 = w0 - 0.1 * d1, d2 = 1 + 0.1 * w1, b2 = 0.5 * d1 + d2, w2 = w1 - 0.1 * b2;
+  const double w0 = 1.0, d1 = 1 + 0.1 * w0, w1 = w0 - 0.1 * d1, d2 = 1 + 0.1 * w1, b2 = 0.5 * d1 + d2,
+               w2 = w1 - 0.1 * b2;
   CHECK(w[0].item<double>() == Approx(w2));
 }
 
@@ -84,7 +86,9 @@ TEST_CASE("LARS adapts weights by the trust ratio and leaves biases unadapted an
   at::Tensor w = at::full({2, 2}, 2.0, at::kDouble).requires_grad_();
   at::Tensor b = at::full({2}, 2.0, at::kDouble).requires_grad_();
   Optimizer opt({group_of({w, b})},
-                optim({{"type", Value(std::string("lars"))}, {"momentum", Value(0.0)}, {"weight_decay", Value(0.0)},
+                optim({{"type", Value(std::string("lars"))},
+                       {"momentum", Value(0.0)},
+                       {"weight_decay", Value(0.0)},
                        {"lars_eta", Value(0.02)}}),
                 1.0);
   opt.zero_grad();
@@ -101,7 +105,9 @@ TEST_CASE("a fixed-lr group ignores the schedule and lr_scaling multiplies the b
   auto fixed = group_of({p});
   fixed.fixed_lr = true;
   Optimizer opt({group_of({a}), fixed},
-                optim({{"lr", Value(0.1)}, {"momentum", Value(0.0)}, {"weight_decay", Value(0.0)},
+                optim({{"lr", Value(0.1)},
+                       {"momentum", Value(0.0)},
+                       {"weight_decay", Value(0.0)},
                        {"lr_scaling", Value(std::string("linear"))}}),
                 2.0);
   CHECK(opt.base_lr() == Approx(0.2));

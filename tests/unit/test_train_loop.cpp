@@ -153,9 +153,8 @@ TEST_CASE("every observer sees every record in publication order, nested ones af
   list.add(std::make_shared<Echo>());
   list.add(std::make_shared<Recorder>("b", log));
   a->publish({{"step", 1}, {"loss", 0.5}});
-  const std::vector<std::string> want{
-      R"(a record {"loss":0.5,"step":1})", R"(b record {"loss":0.5,"step":1})",
-      R"(a record {"note":"after 1"})", R"(b record {"note":"after 1"})"};
+  const std::vector<std::string> want{R"(a record {"loss":0.5,"step":1})", R"(b record {"loss":0.5,"step":1})",
+                                      R"(a record {"note":"after 1"})", R"(b record {"note":"after 1"})"};
   CHECK(log == want);
 }
 

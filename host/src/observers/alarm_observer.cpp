@@ -12,7 +12,8 @@ namespace ssl::host {
 
 AlarmObserver::AlarmObserver(std::shared_ptr<sdk::Method> method, std::string method_name, AlarmOptions options,
                              std::shared_ptr<Console> console)
-    : method_(std::move(method)), method_name_(std::move(method_name)), alarms_(options), console_(std::move(console)) {}
+    : method_(std::move(method)), method_name_(std::move(method_name)), alarms_(options), console_(std::move(console)) {
+}
 
 void AlarmObserver::measure(const StepRecord& s, nlohmann::json& measured) {
   if (s.batch == nullptr || s.batch->views.empty()) return;
@@ -25,7 +26,8 @@ void AlarmObserver::measure(const StepRecord& s, nlohmann::json& measured) {
     measured["batch/std_sqrt_d"] = check.std_sqrt_d;
     measured["batch/rankme"] = check.rankme;
   } catch (...) {
-    rethrow_with_context("method " + method_name_, fmt::format("epoch {} step {} batch check", s.pos.epoch + 1, s.pos.step));
+    rethrow_with_context("method " + method_name_,
+                         fmt::format("epoch {} step {} batch check", s.pos.epoch + 1, s.pos.step));
   }
 }
 

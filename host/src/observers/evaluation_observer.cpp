@@ -12,7 +12,8 @@ EvaluationObserver::EvaluationObserver(Runtime& runtime, std::shared_ptr<Console
 
 void EvaluationObserver::evaluate(int64_t epochs_done, int64_t step, bool final) {
   const auto t0 = std::chrono::steady_clock::now();
-  run_evaluators(rt_, epochs_done, step, final, [this](const nlohmann::json& record) { publish(record); }, *console_);
+  run_evaluators(
+      rt_, epochs_done, step, final, [this](const nlohmann::json& record) { publish(record); }, *console_);
   seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 

@@ -23,8 +23,8 @@ void add_standard_observers(ObserverList& list, Runtime& rt, const Optimizer& op
   list.add(std::make_shared<CheckpointObserver>(rt, optimizer, tr.get_int("checkpoint_every"),
                                                 static_cast<size_t>(tr.get_int("keep_checkpoints"))));
   list.add(evaluation);
-  list.add(std::make_shared<AlarmObserver>(rt.method, method_name, AlarmOptions::from_config(rt.pipeline->alarms),
-                                           console));
+  list.add(
+      std::make_shared<AlarmObserver>(rt.method, method_name, AlarmOptions::from_config(rt.pipeline->alarms), console));
   list.add(std::make_shared<MetricsObserver>(rt.run_dir / "metrics.jsonl", method_name, log_every,
                                              [evaluation] { return evaluation->seconds(); }));
   list.add(std::make_shared<ReportObserver>(rt.run_dir));
