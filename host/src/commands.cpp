@@ -38,7 +38,7 @@ Registry load_registry(const CommonOptions& common) {
   for (const auto& file : discover_plugins(common.plugin_paths)) {
     try {
       registry.load_file(file.path);
-    } catch (const PluginLoadError& e) {
+    } catch (const PluginFileError& e) {
       if (!file.scanned) throw;
       fmt::print(stderr, "warning: skipped a plugin found in a plugin folder: {}\n", e.what());
     }

@@ -45,6 +45,14 @@ class PluginLoadError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A plugin FILE that cannot be used at all (not a shared library, no entry point, another ABI
+// or build fingerprint): when the file was found by scanning a plugin folder, ssl-host warns
+// and goes on; conflicts between plugins (a duplicate component) stay PluginLoadErrors.
+class PluginFileError : public PluginLoadError {
+ public:
+  using PluginLoadError::PluginLoadError;
+};
+
 // A usage error on the command line (exit code 2).
 class UsageError : public std::runtime_error {
  public:

@@ -55,43 +55,43 @@ std::string fingerprint_difference(const std::string& expected, const std::strin
 LoadedLibrary open_plugin_library(const fs::path& path) {
   const std::string where = path.string();
   std::error_code exists_ec;
-  if (!fs::is_regular_file(path, exists_ec)) throw PluginLoadError(where + ": no such plugin file");
+  if (!fs::is_regular_file(path, exists_ec)) throw PluginFileError(where + ": no such plugin file");
 
   // Ask the dynamic loader directly first, for its own explanation of a failure
   // ("invalid ELF header", "undefined symbol ..."); then let Boost.DLL own the handle.
   void* probe = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!probe) {
     const char* why = ::dlerror();
-    throw PluginLoadError(where + ": not a loadable shared library: " + (why ? why : "unknown error"));
+    throw PluginFileError(where + ": not a loadable shared library: " + (why ? why : "unknown error"));
   }
   auto lib = std::make_shared<boost::dll::shared_library>();
   boost::dll::fs::error_code ec;
   lib->load(path, boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now, ec);
   ::dlclose(probe);  // Boost's handle holds its own reference
-  if (ec) throw PluginLoadError(where + ": cannot be loaded: " + ec.message());
+  if (ec) throw PluginFileError(where + ": cannot be loaded: " + ec.message());
 
   if (!lib->has(SSL_PLUGIN_ENTRY_SYMBOL)) {
-    throw PluginLoadError(where + ": not an ssl-host plugin: the entry symbol '" SSL_PLUGIN_ENTRY_SYMBOL
+    throw PluginFileError(where + ": not an ssl-host plugin: the entry symbol '" SSL_PLUGIN_ENTRY_SYMBOL
                                   "' is missing (define it with SSL_PLUGIN_DEFINE)");
   }
   using Entry = const SslPluginInfo*();
   const SslPluginInfo* info = lib->get<Entry>(SSL_PLUGIN_ENTRY_SYMBOL)();
-  if (!info) throw PluginLoadError(where + ": " SSL_PLUGIN_ENTRY_SYMBOL "() returned null");
+  if (!info) throw PluginFileError(where + ": " SSL_PLUGIN_ENTRY_SYMBOL "() returned null");
   // abi_version is read before anything else: the rest of the struct may differ across versions.
   if (info->abi_version != SSL_SDK_ABI_VERSION) {
-    throw PluginLoadError(where + ": SDK ABI version mismatch: this ssl-host expects ABI " +
+    throw PluginFileError(where + ": SDK ABI version mismatch: this ssl-host expects ABI " +
                           std::to_string(SSL_SDK_ABI_VERSION) + ", the plugin was built for ABI " +
                           std::to_string(info->abi_version) + "; rebuild the plugin against this SDK");
   }
   const std::string found = info->fingerprint ? info->fingerprint : "(none)";
   if (found != SSL_SDK_FINGERPRINT) {
-    throw PluginLoadError(where + ": build fingerprint mismatch: " + fingerprint_difference(SSL_SDK_FINGERPRINT, found) +
+    throw PluginFileError(where + ": build fingerprint mismatch: " + fingerprint_difference(SSL_SDK_FINGERPRINT, found) +
                           " (expected '" SSL_SDK_FINGERPRINT "', found '" + found +
                           "'); rebuild the plugin against this ssl-host's SDK with the same compiler, LibTorch and "
                           "OpenCV");
   }
   if (!info->register_components || !info->name) {
-    throw PluginLoadError(where + ": plugin info lacks a name or a register callback");
+    throw PluginFileError(where + ": plugin info lacks a name or a register callback");
   }
   return LoadedLibrary{std::static_pointer_cast<void>(lib), info};
 }
