@@ -12,7 +12,7 @@
 //
 // Checkpointed state: submodules "target" (key encoder) and "queue" (buffers queue, ptr, count).
 #include <ATen/ATen.h>
-#include <torch/csrc/autograd/grad_mode.h>
+#include <ATen/core/grad_mode.h>
 
 #include <vector>
 
@@ -30,12 +30,9 @@ namespace {
 class MoCoV2 final : public nn::ProjectedMethod {
  public:
   MoCoV2(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-      : nn::ProjectedMethod(cfg, ctx, "moco_v2"),
-        temperature_(cfg.get_float("temperature")), bn_splits_(cfg.get_int("bn_splits")) {
-    target_ = register_module(
-        "target", nn::MomentumEncoder(nn::build_backbone(ctx, "moco_v2"), *backbone_, projector_, cfg));
-    queue_ = register_module("queue", nn::KeyQueue(cfg.get_int("queue_size"), cfg.get_int("proj_dim")));
-  }
+      : nn::ProjectedMethod(cfg, ctx, "moco_v2"), target_(register_target(cfg, ctx)),
+        queue_(register_module("queue", nn::KeyQueue(cfg.get_int("queue_size"), cfg.get_int("proj_dim")))),
+        temperature_(cfg.get_float("temperature")), bn_splits_(cfg.get_int("bn_splits")) {}
 
   static sdk::Schema schema() {
     sdk::Schema s;
@@ -58,14 +55,14 @@ class MoCoV2 final : public nn::ProjectedMethod {
   // loss, momentum_tau, pos_sim (mean cos(q, k)), neg_sim (mean cos(q, queue)),
   // uniform_loss_ref = ln(1 + K). The step's gathered keys are enqueued after the loss.
   sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo& info) override {
-    const at::Tensor q = project(batch.views[0]);  // [N, D]
+    const at::Tensor q = project(batch.views[0]);                      // [N, D]
     const at::Tensor k_norm = nn::l2_normalize(keys(batch.views[1]));  // [N, D]
     // A snapshot: the enqueue below writes the buffer in place, and backward needs the negatives.
     const at::Tensor negatives = queue_->keys().clone();
     sdk::StepOutput out;
     out.loss = nn::info_nce_with_queue(q, k_norm, negatives, temperature_);
     {
-      torch::NoGradGuard no_grad;
+      at::NoGradGuard no_grad;
       out.metrics = {{"loss", out.loss.detach()},
                      {"momentum_tau", at::scalar_tensor(target_->tau(info.progress()))},
                      {"pos_sim", nn::mean_cosine(q, k_norm)},
@@ -78,18 +75,16 @@ class MoCoV2 final : public nn::ProjectedMethod {
   }
 
   // EMA of the key encoder with the cosine momentum of info.progress().
-  void after_step(const sdk::StepInfo& info) override {
-    target_->update(*backbone_, projector_, info.progress());
-  }
+  void after_step(const sdk::StepInfo& info) override { target_->update(*backbone_, projector_, info.progress()); }
 
  private:
   // Key encoder output [N, proj_dim] of images (split-BN when bn_splits > 1), no gradient.
   at::Tensor keys(const at::Tensor& images) {
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     if (bn_splits_ <= 1) return target_->forward(images);
     const int64_t n = images.size(0);
-    SSL_CHECK(n >= 2 * bn_splits_, "moco_v2: bn_splits = ", bn_splits_, " needs a batch of at least ",
-              2 * bn_splits_, " images (2 per split), got ", n);
+    SSL_CHECK(n >= 2 * bn_splits_, "moco_v2: bn_splits = ", bn_splits_, " needs a batch of at least ", 2 * bn_splits_,
+              " images (2 per split), got ", n);
     const at::Tensor perm = at::randperm(n, images.options().dtype(at::kLong));
     const at::Tensor shuffled = images.index_select(0, perm);
     std::vector<at::Tensor> parts;
@@ -99,8 +94,8 @@ class MoCoV2 final : public nn::ProjectedMethod {
     return at::empty_like(k_shuffled).index_copy_(0, perm, k_shuffled);
   }
 
-  nn::MomentumEncoder target_{nullptr};
-  nn::KeyQueue queue_{nullptr};
+  nn::MomentumEncoder target_;
+  nn::KeyQueue queue_;
   double temperature_;
   int64_t bn_splits_;
 };
@@ -108,7 +103,8 @@ class MoCoV2 final : public nn::ProjectedMethod {
 }  // namespace
 
 void register_moco_v2(sdk::Registrar& r) {
-  r.add_method<MoCoV2>("moco_v2", "MoCo v2: momentum key encoder, FIFO queue of negatives, InfoNCE (optional split shuffle-BN)");
+  r.add_method<MoCoV2>("moco_v2",
+                       "MoCo v2: momentum key encoder, FIFO queue of negatives, InfoNCE (optional split shuffle-BN)");
 }
 
 }  // namespace ssl::plugins::method_contrastive

@@ -18,12 +18,8 @@ namespace {
 class MoCoV3 final : public nn::ProjectedMethod {
  public:
   MoCoV3(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-      : nn::ProjectedMethod(cfg, ctx, "moco_v3"), temperature_(cfg.get_float("temperature")) {
-    const int64_t dim = cfg.get_int("proj_dim");
-    predictor_ = register_module("predictor", nn::make_head(cfg, "pred", dim, dim));
-    target_ = register_module(
-        "target", nn::MomentumEncoder(nn::build_backbone(ctx, "moco_v3"), *backbone_, projector_, cfg));
-  }
+      : nn::ProjectedMethod(cfg, ctx, "moco_v3"), predictor_(register_predictor(cfg)),
+        target_(register_target(cfg, ctx)), temperature_(cfg.get_float("temperature")) {}
 
   static sdk::Schema schema() {
     sdk::Schema s;
@@ -47,27 +43,29 @@ class MoCoV3 final : public nn::ProjectedMethod {
     const double scale = 2.0 * temperature_;
     sdk::StepOutput out;
     out.loss = scale * (nn::info_nce(q1, k2, temperature_, *comm_) + nn::info_nce(q2, k1, temperature_, *comm_));
-    out.metrics = {{"loss", out.loss.detach()},
-                   {"momentum_tau", at::scalar_tensor(target_->tau(info.progress()))},
-                   {"pos_sim", 0.5 * (nn::mean_cosine(q1, k2) + nn::mean_cosine(q2, k1))},
-                   // two InfoNCE terms over N * W keys each, scaled by 2 * tau
-                   {sdk::metric::kUniformLossRef,
-                    2.0 * scale * nn::uniform_loss_ref(q1.size(0) * comm_->world_size())}};
+    out.metrics = {
+        {"loss", out.loss.detach()},
+        {"momentum_tau", at::scalar_tensor(target_->tau(info.progress()))},
+        {"pos_sim", 0.5 * (nn::mean_cosine(q1, k2) + nn::mean_cosine(q2, k1))},
+        // two InfoNCE terms over N * W keys each, scaled by 2 * tau
+        {sdk::metric::kUniformLossRef, 2.0 * scale * nn::uniform_loss_ref(q1.size(0) * comm_->world_size())}};
     return out;
   }
 
   void after_step(const sdk::StepInfo& info) override { target_->update(*backbone_, projector_, info.progress()); }
 
  private:
-  nn::MLPHead predictor_{nullptr};
-  nn::MomentumEncoder target_{nullptr};
+  nn::MLPHead predictor_;
+  nn::MomentumEncoder target_;
   double temperature_;
 };
 
 }  // namespace
 
 void register_moco_v3(sdk::Registrar& r) {
-  r.add_method<MoCoV3>("moco_v3", "MoCo v3: predictor on the query side, in-batch keys from the momentum encoder, symmetric 2-tau-scaled InfoNCE");
+  r.add_method<MoCoV3>(
+      "moco_v3",
+      "MoCo v3: predictor on the query side, in-batch keys from the momentum encoder, symmetric 2-tau-scaled InfoNCE");
 }
 
 }  // namespace ssl::plugins::method_contrastive

@@ -8,7 +8,7 @@
 // Until the queue has filled up only its filled rows are searched; on the very first step
 // (empty queue) a view's own projection stands in for its neighbour.
 #include <ATen/ATen.h>
-#include <torch/csrc/autograd/grad_mode.h>
+#include <ATen/core/grad_mode.h>
 
 #include "ssl/nn/contrastive_metrics.h"
 #include "ssl/nn/losses.h"
@@ -22,11 +22,9 @@ namespace {
 class NNCLR final : public nn::ProjectedMethod {
  public:
   NNCLR(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-      : nn::ProjectedMethod(cfg, ctx, "nnclr"), temperature_(cfg.get_float("temperature")) {
-    const int64_t dim = cfg.get_int("proj_dim");
-    predictor_ = register_module("predictor", nn::make_head(cfg, "pred", dim, dim));
-    queue_ = register_module("queue", nn::KeyQueue(cfg.get_int("queue_size"), dim));
-  }
+      : nn::ProjectedMethod(cfg, ctx, "nnclr"), predictor_(register_predictor(cfg)),
+        queue_(register_module("queue", nn::KeyQueue(cfg.get_int("queue_size"), cfg.get_int("proj_dim")))),
+        temperature_(cfg.get_float("temperature")) {}
 
   static sdk::Schema schema() {
     sdk::Schema s;
@@ -34,8 +32,7 @@ class NNCLR final : public nn::ProjectedMethod {
     // predictor L(4096)-BN-ReLU-L(256).
     nn::add_head_keys(s, "proj", "projector", nn::HeadDefaults{2048, 256, 3, true, true});
     nn::add_head_keys(s, "pred", "predictor", nn::HeadDefaults{4096, 0, 2, true, false});
-    s.add_float("temperature", 0.1, "InfoNCE temperature tau (NNCLR: 0.1; solo-learn CIFAR: 0.2)")
-        .greater_than(0);
+    s.add_float("temperature", 0.1, "InfoNCE temperature tau (NNCLR: 0.1; solo-learn CIFAR: 0.2)").greater_than(0);
     s.add_int("queue_size", 98304,
               "support-set size (NNCLR ImageNet: 98304; solo-learn CIFAR: 65536; scale it with the "
               "dataset, it must stay >= batch * world)")
@@ -55,7 +52,7 @@ class NNCLR final : public nn::ProjectedMethod {
     sdk::StepOutput out;
     out.loss = 0.5 * (nn::info_nce(nn1, p2, temperature_, *comm_, nn::KeyGather::WithGrad) +
                       nn::info_nce(nn2, p1, temperature_, *comm_, nn::KeyGather::WithGrad));
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     const at::Tensor z1n = nn::l2_normalize(z1.detach());
     out.metrics = {{"loss", out.loss.detach()},
                    {"nn_sim", nn::mean_cosine(z1n, nn1)},
@@ -67,7 +64,7 @@ class NNCLR final : public nn::ProjectedMethod {
  private:
   // Nearest neighbours of z [N, D] among the filled support rows, normalised, no gradient.
   at::Tensor nearest_neighbours(const at::Tensor& z) const {
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     const at::Tensor zn = nn::l2_normalize(z.detach());
     const int64_t filled = queue_->filled();
     if (filled == 0) return zn;
@@ -76,15 +73,16 @@ class NNCLR final : public nn::ProjectedMethod {
     return support.index_select(0, idx);
   }
 
-  nn::MLPHead predictor_{nullptr};
-  nn::KeyQueue queue_{nullptr};
+  nn::MLPHead predictor_;
+  nn::KeyQueue queue_;
   double temperature_;
 };
 
 }  // namespace
 
 void register_nnclr(sdk::Registrar& r) {
-  r.add_method<NNCLR>("nnclr", "NNCLR: nearest neighbour in a support queue as the positive, predictor, symmetric InfoNCE");
+  r.add_method<NNCLR>("nnclr",
+                      "NNCLR: nearest neighbour in a support queue as the positive, predictor, symmetric InfoNCE");
 }
 
 }  // namespace ssl::plugins::method_contrastive

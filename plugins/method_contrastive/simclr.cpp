@@ -20,8 +20,7 @@ class SimCLR final : public nn::ProjectedMethod {
     sdk::Schema s;
     // solo-learn CIFAR: L(512 -> 2048)-ReLU-L(-> 256), no BN.
     nn::add_head_keys(s, "proj", "projector", nn::HeadDefaults{2048, 256, 2, false, false});
-    s.add_float("temperature", 0.2,
-                "NT-Xent temperature tau (solo-learn CIFAR: 0.2; Chen et al. 2020: 0.5 at 224 px)")
+    s.add_float("temperature", 0.2, "NT-Xent temperature tau (solo-learn CIFAR: 0.2; Chen et al. 2020: 0.5 at 224 px)")
         .greater_than(0);
     return s;
   }
@@ -36,8 +35,7 @@ class SimCLR final : public nn::ProjectedMethod {
     const nn::PairSimilarity sim = nn::pair_similarity(z1, z2);
     out.metrics = {{"pos_sim", sim.pos_sim},
                    {"neg_sim", sim.neg_sim},
-                   {sdk::metric::kUniformLossRef,
-                    nn::uniform_loss_ref(2 * z1.size(0) * comm_->world_size() - 1)}};
+                   {sdk::metric::kUniformLossRef, nn::uniform_loss_ref(2 * z1.size(0) * comm_->world_size() - 1)}};
     return out;
   }
 

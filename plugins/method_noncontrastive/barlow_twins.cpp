@@ -15,8 +15,8 @@ namespace {
 class BarlowTwins final : public nn::ProjectedMethod {
  public:
   BarlowTwins(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-      : nn::ProjectedMethod(cfg, ctx, "barlow_twins"),
-        lambda_(cfg.get_float("lambda")), scale_loss_(cfg.get_float("scale_loss")) {}
+      : nn::ProjectedMethod(cfg, ctx, "barlow_twins"), lambda_(cfg.get_float("lambda")),
+        scale_loss_(cfg.get_float("scale_loss")) {}
 
   static sdk::Schema schema() {
     sdk::Schema s;

@@ -16,11 +16,8 @@ namespace {
 
 class BYOL final : public nn::ProjectedMethod {
  public:
-  BYOL(const sdk::Config& cfg, const sdk::BuildContext& ctx) : nn::ProjectedMethod(cfg, ctx, "byol") {
-    const int64_t dim = cfg.get_int("proj_dim");
-    predictor_ = register_module("predictor", nn::make_head(cfg, "pred", dim, dim));
-    target_ = register_module(
-        "target", nn::MomentumEncoder(nn::build_backbone(ctx, "byol"), *backbone_, projector_, cfg));
+  BYOL(const sdk::Config& cfg, const sdk::BuildContext& ctx)
+      : nn::ProjectedMethod(cfg, ctx, "byol"), predictor_(register_predictor(cfg)), target_(register_target(cfg, ctx)) {
   }
 
   static sdk::Schema schema() {
@@ -52,8 +49,8 @@ class BYOL final : public nn::ProjectedMethod {
   void after_step(const sdk::StepInfo& info) override { target_->update(*backbone_, projector_, info.progress()); }
 
  private:
-  nn::MLPHead predictor_{nullptr};
-  nn::MomentumEncoder target_{nullptr};
+  nn::MLPHead predictor_;
+  nn::MomentumEncoder target_;
 };
 
 }  // namespace

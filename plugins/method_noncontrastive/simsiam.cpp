@@ -19,12 +19,8 @@ namespace {
 class SimSiam final : public nn::ProjectedMethod {
  public:
   SimSiam(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-      : nn::ProjectedMethod(cfg, ctx, "simsiam"),
-        stop_gradient_(cfg.get_bool("stop_gradient")),
-        fixed_predictor_lr_(cfg.get_bool("fixed_predictor_lr")) {
-    const int64_t dim = cfg.get_int("proj_dim");
-    predictor_ = register_module("predictor", nn::make_head(cfg, "pred", dim, dim));
-  }
+      : nn::ProjectedMethod(cfg, ctx, "simsiam"), predictor_(register_predictor(cfg)),
+        stop_gradient_(cfg.get_bool("stop_gradient")), fixed_predictor_lr_(cfg.get_bool("fixed_predictor_lr")) {}
 
   static sdk::Schema schema() {
     sdk::Schema s;
@@ -69,7 +65,7 @@ class SimSiam final : public nn::ProjectedMethod {
   }
 
  private:
-  nn::MLPHead predictor_{nullptr};
+  nn::MLPHead predictor_;
   bool stop_gradient_;
   bool fixed_predictor_lr_;
 };
@@ -77,7 +73,8 @@ class SimSiam final : public nn::ProjectedMethod {
 }  // namespace
 
 void register_simsiam(sdk::Registrar& r) {
-  r.add_method<SimSiam>("simsiam", "SimSiam: predictor + stop-gradient on the same network, negative cosine, symmetric");
+  r.add_method<SimSiam>("simsiam",
+                        "SimSiam: predictor + stop-gradient on the same network, negative cosine, symmetric");
 }
 
 }  // namespace ssl::plugins::method_noncontrastive

@@ -14,10 +14,8 @@ namespace {
 class VICReg final : public nn::ProjectedMethod {
  public:
   VICReg(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-      : nn::ProjectedMethod(cfg, ctx, "vicreg"),
-        sim_weight_(cfg.get_float("sim_weight")),
-        var_weight_(cfg.get_float("var_weight")),
-        cov_weight_(cfg.get_float("cov_weight")) {}
+      : nn::ProjectedMethod(cfg, ctx, "vicreg"), sim_weight_(cfg.get_float("sim_weight")),
+        var_weight_(cfg.get_float("var_weight")), cov_weight_(cfg.get_float("cov_weight")) {}
 
   static sdk::Schema schema() {
     sdk::Schema s;

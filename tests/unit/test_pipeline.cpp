@@ -140,8 +140,14 @@ TEST_CASE("the resolved pipeline round-trips through TOML") {
 
 namespace {
 // Methods registered with add_method<T>: one declaring 1..3 views through a static views()
-// that reads its config, one with its own sample transform, one with no views() at all.
-class WideMethod final : public ssl::sdk::Method {
+// that reads its config, one with its own sample transform, one with no views() at all. They
+// are only registered and resolved, never trained.
+class StubMethod : public ssl::sdk::Method {
+ public:
+  ssl::sdk::StepOutput training_step(const ssl::sdk::Batch&, const ssl::sdk::StepInfo&) override { return {}; }
+  std::shared_ptr<ssl::sdk::Backbone> backbone() const override { return nullptr; }
+};
+class WideMethod final : public StubMethod {
  public:
   WideMethod(const ssl::sdk::Config&, const ssl::sdk::BuildContext&) {}
   static ssl::sdk::Schema schema() {
@@ -150,23 +156,17 @@ class WideMethod final : public ssl::sdk::Method {
     return s;
   }
   static ssl::sdk::ViewSpec views(const ssl::sdk::Config& c) { return {1, c.get_int("max_views")}; }
-  ssl::sdk::StepOutput training_step(const ssl::sdk::Batch&, const ssl::sdk::StepInfo&) override { return {}; }
-  std::shared_ptr<ssl::sdk::Backbone> backbone() const override { return nullptr; }
 };
-class PretextMethod final : public ssl::sdk::Method {
+class PretextMethod final : public StubMethod {
  public:
   PretextMethod(const ssl::sdk::Config&, const ssl::sdk::BuildContext&) {}
   static ssl::sdk::Schema schema() { return {}; }
   static ssl::sdk::ViewSpec views(const ssl::sdk::Config&) { return {9, 9, true}; }
-  ssl::sdk::StepOutput training_step(const ssl::sdk::Batch&, const ssl::sdk::StepInfo&) override { return {}; }
-  std::shared_ptr<ssl::sdk::Backbone> backbone() const override { return nullptr; }
 };
-class PlainMethod final : public ssl::sdk::Method {
+class PlainMethod final : public StubMethod {
  public:
   PlainMethod(const ssl::sdk::Config&, const ssl::sdk::BuildContext&) {}
   static ssl::sdk::Schema schema() { return {}; }
-  ssl::sdk::StepOutput training_step(const ssl::sdk::Batch&, const ssl::sdk::StepInfo&) override { return {}; }
-  std::shared_ptr<ssl::sdk::Backbone> backbone() const override { return nullptr; }
 };
 void register_view_methods(ssl::sdk::Registrar& r) {
   r.add_method<WideMethod>("wide", "1..max_views views");

@@ -42,10 +42,20 @@ std::shared_ptr<sdk::Comm> resolve_comm(const sdk::BuildContext& ctx) {
 }
 
 ProjectedMethod::ProjectedMethod(const sdk::Config& cfg, const sdk::BuildContext& ctx,
-                                 const std::string& method) {
+                                 const std::string& method)
+    : method_(method) {
   backbone_ = register_module("backbone", build_backbone(ctx, method));
   projector_ = register_module("projector", make_head(cfg, "proj", backbone_->num_features()));
   comm_ = resolve_comm(ctx);
+}
+
+MLPHead ProjectedMethod::register_predictor(const sdk::Config& cfg) {
+  const int64_t dim = cfg.get_int("proj_dim");
+  return register_module("predictor", make_head(cfg, "pred", dim, dim));
+}
+
+MomentumEncoder ProjectedMethod::register_target(const sdk::Config& cfg, const sdk::BuildContext& ctx) {
+  return register_module("target", MomentumEncoder(build_backbone(ctx, method_), *backbone_, projector_, cfg));
 }
 
 ProjectedMethod::~ProjectedMethod() = default;

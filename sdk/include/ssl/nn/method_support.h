@@ -12,6 +12,7 @@
 #include <string>
 
 #include "ssl/nn/head.h"
+#include "ssl/nn/momentum.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/comm.h"
 #include "ssl/sdk/config.h"
@@ -63,10 +64,20 @@ class SSL_SDK_API ProjectedMethod : public sdk::Method {
   // device; subclasses only register their own modules.
   ProjectedMethod(const sdk::Config& cfg, const sdk::BuildContext& ctx, const std::string& method);
   at::Tensor project(const at::Tensor& images) { return projector_->forward(backbone_->forward(images)); }
+  // Registers and returns the submodule "predictor": the "pred_*" head [N, proj_dim] ->
+  // [N, proj_dim] (BYOL, SimSiam, MoCo v3, NNCLR); the schema adds
+  // add_head_keys(s, "pred", ..., {hidden, 0, ...}) (no pred_dim: the output is proj_dim wide).
+  MLPHead register_predictor(const sdk::Config& cfg);
+  // Registers and returns the submodule "target": a MomentumEncoder of a new backbone
+  // (ctx.make_backbone) and a copy of the projector, initialised from the online ones (BYOL,
+  // MoCo v2 / v3); the schema adds add_momentum_keys. after_step calls
+  // target->update(*backbone_, projector_, info.progress()).
+  MomentumEncoder register_target(const sdk::Config& cfg, const sdk::BuildContext& ctx);
 
   std::shared_ptr<sdk::Backbone> backbone_;
   MLPHead projector_{nullptr};
   std::shared_ptr<sdk::Comm> comm_;
+  std::string method_;  // the method's name, for error messages
 };
 
 }  // namespace ssl::nn
