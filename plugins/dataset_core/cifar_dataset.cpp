@@ -1,11 +1,22 @@
-#include "cifar_dataset.h"
-
+// CIFAR-10 / CIFAR-100 binary batches (Krizhevsky 2009).
+//
+//   CIFAR-10:  data_batch_1..5.bin (train), test_batch.bin (test); record = 1 label byte + 3072
+//   CIFAR-100: train.bin, test.bin; record = coarse byte + fine byte + 3072
+// Pixels are stored planar (1024 R, 1024 G, 1024 B, each 32x32 row-major). The files may sit
+// directly in `root` or in the archive's folder (cifar-10-batches-bin / cifar-100-binary).
+// get(i) returns a 32x32 CV_8UC3 RGB image.
 #include <opencv2/core.hpp>
 
+#include <cstdint>
+#include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "path_util.h"
+#include "ssl/sdk/dataset.h"
 #include "ssl/sdk/error.h"
+#include "ssl/sdk/registrar.h"
 
 namespace ssl::plugins::dataset_core {
 
@@ -37,50 +48,68 @@ std::vector<std::string> names_from(const fs::path& file, int64_t count) {
   return names;
 }
 
+class CifarDataset final : public sdk::Dataset {
+ public:
+  static constexpr int64_t kSide = 32;
+  static constexpr int64_t kPixels = 3 * kSide * kSide;
+
+  CifarDataset(const sdk::Config& config, const sdk::BuildContext& ctx);
+  static sdk::Schema schema();
+  int64_t size() const override { return static_cast<int64_t>(labels_.size()); }
+  sdk::Sample get(int64_t index) const override;
+  sdk::DatasetInfo info() const override;
+  std::vector<int64_t> labels() const override { return labels_; }
+
+ private:
+  std::vector<uint8_t> pixels_;  // N x 3 x 32 x 32, planar as stored
+  std::vector<int64_t> labels_;
+  std::vector<std::string> class_names_;
+};
+
 }  // namespace
 
-CifarDataset::CifarDataset(CifarOptions options) : options_(std::move(options)) {
-  SSL_CHECK(fs::is_directory(options_.root), "cifar: folder not found: ", options_.root.string());
-  const bool is100 = options_.variant == "cifar100";
+CifarDataset::CifarDataset(const sdk::Config& config, const sdk::BuildContext& ctx) {
+  const fs::path root = resolve_path(config.get_string("root"), ctx.base_dir);
+  const std::string split = config.get_string("split"), variant = config.get_string("variant");
+  const bool fine = config.get_string("label") == "fine";
+  SSL_CHECK(fs::is_directory(root), "cifar: folder not found: ", root.string());
+  const bool is100 = variant == "cifar100";
   std::vector<std::string> files;
   fs::path folder;
   if (is100) {
-    files = {options_.split == "train" ? "train.bin" : "test.bin"};
-    folder = data_folder(options_.root, "cifar-100-binary", files[0]);
-  } else if (options_.split == "train") {
+    files = {split == "train" ? "train.bin" : "test.bin"};
+    folder = data_folder(root, "cifar-100-binary", files[0]);
+  } else if (split == "train") {
     for (int b = 1; b <= 5; ++b) files.push_back("data_batch_" + std::to_string(b) + ".bin");
-    folder = data_folder(options_.root, "cifar-10-batches-bin", files[0]);
+    folder = data_folder(root, "cifar-10-batches-bin", files[0]);
   } else {
     files = {"test_batch.bin"};
-    folder = data_folder(options_.root, "cifar-10-batches-bin", files[0]);
+    folder = data_folder(root, "cifar-10-batches-bin", files[0]);
   }
   const size_t label_bytes = is100 ? 2 : 1;
   const size_t record = label_bytes + static_cast<size_t>(kPixels);
-  const size_t label_offset = is100 && options_.label == "fine" ? 1 : 0;
-  const int64_t num_classes = is100 ? (options_.label == "fine" ? 100 : 20) : 10;
+  const size_t label_offset = is100 && fine ? 1 : 0;
+  const int64_t num_classes = is100 ? (fine ? 100 : 20) : 10;
 
   for (const auto& name : files) {
     const fs::path path = folder / name;
     SSL_CHECK(fs::is_regular_file(path), "cifar: missing file ", path.string());
     const std::vector<uint8_t> data = read_binary(path);
-    SSL_CHECK(!data.empty() && data.size() % record == 0, "cifar: size of ", path.string(), " (",
-              data.size(), " bytes) is not a positive multiple of the ", record,
-              "-byte record of ", options_.variant);
+    SSL_CHECK(!data.empty() && data.size() % record == 0, "cifar: size of ", path.string(), " (", data.size(),
+              " bytes) is not a positive multiple of the ", record, "-byte record of ", variant);
     const size_t n = data.size() / record;
     pixels_.reserve(pixels_.size() + n * static_cast<size_t>(kPixels));
     for (size_t i = 0; i < n; ++i) {
       const uint8_t* rec = data.data() + i * record;
       const int64_t label = rec[label_offset];
-      SSL_CHECK(label < num_classes, "cifar: label out of range in ", path.string(), " at record ", i,
-                ": ", label, " (", num_classes, " classes)");
+      SSL_CHECK(label < num_classes, "cifar: label out of range in ", path.string(), " at record ", i, ": ", label,
+                " (", num_classes, " classes)");
       labels_.push_back(label);
       pixels_.insert(pixels_.end(), rec + label_bytes, rec + record);
     }
   }
   if (is100) {
-    class_names_ = names_from(folder / (options_.label == "fine" ? "fine_label_names.txt"
-                                                                 : "coarse_label_names.txt"),
-                              num_classes);
+    class_names_ = names_from(folder / (fine ? "fine_label_names.txt" : "coarse_label_names.txt"), num_classes);
   } else {
     class_names_ = kCifar10Names;
   }
@@ -107,24 +136,17 @@ sdk::DatasetInfo CifarDataset::info() const {
   return info;
 }
 
-sdk::Schema cifar_schema() {
+sdk::Schema CifarDataset::schema() {
   sdk::Schema s;
-  s.add_required("root", sdk::ValueType::String,
-                 "folder holding the binary batches (or the extracted archive folder)");
+  s.add_required("root", sdk::ValueType::String, "folder holding the binary batches (or the extracted archive folder)");
   s.add_string("split", "train", "train or test batches").choices({"train", "test"});
   s.add_string("variant", "cifar10", "which CIFAR").choices({"cifar10", "cifar100"});
-  s.add_string("label", "fine", "CIFAR-100 label: fine (100 classes) or coarse (20)")
-      .choices({"fine", "coarse"});
+  s.add_string("label", "fine", "CIFAR-100 label: fine (100 classes) or coarse (20)").choices({"fine", "coarse"});
   return s;
 }
 
-std::shared_ptr<sdk::Dataset> make_cifar(const sdk::Config& config, const sdk::BuildContext& ctx) {
-  CifarOptions o;
-  o.root = resolve_path(config.get_string("root"), ctx.base_dir);
-  o.split = config.get_string("split");
-  o.variant = config.get_string("variant");
-  o.label = config.get_string("label");
-  return std::make_shared<CifarDataset>(std::move(o));
+void register_cifar(sdk::Registrar& r) {
+  r.add_dataset<CifarDataset>("cifar", "CIFAR-10 / CIFAR-100 binary batches, 32x32 RGB");
 }
 
 }  // namespace ssl::plugins::dataset_core

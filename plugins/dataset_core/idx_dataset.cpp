@@ -1,11 +1,24 @@
-#include "idx_dataset.h"
-
+// MNIST-style IDX files (LeCun et al. 1998; Fashion-MNIST, Xiao et al. 2017), gzip or plain.
+//
+//   [data.train]
+//   type = "idx"
+//   root = "/usr/share/datasets/fashion-mnist"
+//   split = "train"
+//
+// The whole split is loaded into memory at construction (60000 x 28 x 28 = 47 MB);
+// get(i) returns a 28x28 CV_8UC1 image (rows x cols from the IDX header) and its label.
+#include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <iomanip>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "path_util.h"
+#include "ssl/sdk/dataset.h"
 #include "ssl/sdk/error.h"
+#include "ssl/sdk/registrar.h"
 
 namespace ssl::plugins::dataset_core {
 
@@ -16,13 +29,12 @@ namespace {
 constexpr uint32_t kImageMagic = 0x00000803;  // unsigned byte, 3 dimensions
 constexpr uint32_t kLabelMagic = 0x00000801;  // unsigned byte, 1 dimension
 
-const std::vector<std::string> kFashionNames = {"T-shirt/top", "Trouser", "Pullover", "Dress",
-                                                "Coat",        "Sandal",  "Shirt",    "Sneaker",
-                                                "Bag",         "Ankle boot"};
+const std::vector<std::string> kFashionNames = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
 uint32_t read_be32(const std::vector<uint8_t>& data, size_t offset) {
-  return (uint32_t(data[offset]) << 24) | (uint32_t(data[offset + 1]) << 16) |
-         (uint32_t(data[offset + 2]) << 8) | uint32_t(data[offset + 3]);
+  return (uint32_t(data[offset]) << 24) | (uint32_t(data[offset + 1]) << 16) | (uint32_t(data[offset + 2]) << 8) |
+         uint32_t(data[offset + 3]);
 }
 
 std::string hex(uint32_t v) {
@@ -32,8 +44,7 @@ std::string hex(uint32_t v) {
 }
 
 // The file to read: an explicit name, or the standard name with ".gz" tried before plain.
-fs::path locate(const fs::path& root, const std::string& given, const std::string& standard,
-                const char* what) {
+fs::path locate(const fs::path& root, const std::string& given, const std::string& standard, const char* what) {
   if (!given.empty()) {
     const fs::path p = fs::path(given).is_absolute() ? fs::path(given) : root / given;
     SSL_CHECK(fs::is_regular_file(p), "idx: ", what, " file not found: ", p.string());
@@ -42,57 +53,71 @@ fs::path locate(const fs::path& root, const std::string& given, const std::strin
   const fs::path gz = root / (standard + ".gz");
   if (fs::is_regular_file(gz)) return gz;
   const fs::path plain = root / standard;
-  SSL_CHECK(fs::is_regular_file(plain), "idx: ", what, " file not found: ", gz.string(), " (nor ",
-            plain.string(), ")");
+  SSL_CHECK(fs::is_regular_file(plain), "idx: ", what, " file not found: ", gz.string(), " (nor ", plain.string(), ")");
   return plain;
 }
 
 void check_magic(const std::vector<uint8_t>& data, uint32_t expected, const fs::path& path) {
-  SSL_CHECK(data.size() >= 4, "idx: ", path.string(), " is too short for an IDX header (",
-            data.size(), " bytes)");
+  SSL_CHECK(data.size() >= 4, "idx: ", path.string(), " is too short for an IDX header (", data.size(), " bytes)");
   const uint32_t found = read_be32(data, 0);
-  SSL_CHECK(found == expected, "idx: wrong magic number in ", path.string(), ": expected ",
-            hex(expected), ", found ", hex(found));
+  SSL_CHECK(found == expected, "idx: wrong magic number in ", path.string(), ": expected ", hex(expected), ", found ",
+            hex(found));
 }
 
 void check_size(const std::vector<uint8_t>& data, size_t expected, const fs::path& path) {
-  SSL_CHECK(data.size() == expected, "idx: ", data.size() < expected ? "truncated" : "oversized",
-            " data in ", path.string(), ": expected ", expected, " bytes, got ", data.size());
+  SSL_CHECK(data.size() == expected, "idx: ", data.size() < expected ? "truncated" : "oversized", " data in ",
+            path.string(), ": expected ", expected, " bytes, got ", data.size());
 }
+
+class IdxDataset final : public sdk::Dataset {
+ public:
+  IdxDataset(const sdk::Config& config, const sdk::BuildContext& ctx);
+  static sdk::Schema schema();
+  int64_t size() const override { return count_; }
+  sdk::Sample get(int64_t index) const override;
+  sdk::DatasetInfo info() const override;
+  std::vector<int64_t> labels() const override { return labels_; }
+
+ private:
+  int64_t count_ = 0, rows_ = 0, cols_ = 0;
+  std::vector<uint8_t> pixels_;  // count x rows x cols, row-major (the IDX payload)
+  std::vector<int64_t> labels_;
+  std::vector<std::string> class_names_;
+};
 
 }  // namespace
 
-IdxDataset::IdxDataset(IdxOptions options) : options_(std::move(options)) {
-  const fs::path& root = options_.root;
+IdxDataset::IdxDataset(const sdk::Config& config, const sdk::BuildContext& ctx) {
+  const fs::path root = resolve_path(config.get_string("root"), ctx.base_dir);
   SSL_CHECK(fs::is_directory(root), "idx: folder not found: ", root.string());
-  const std::string prefix = options_.split == "train" ? "train" : "t10k";
-  const fs::path image_path = locate(root, options_.images, prefix + "-images-idx3-ubyte", "image");
-  const fs::path label_path = locate(root, options_.labels, prefix + "-labels-idx1-ubyte", "label");
+  const std::string prefix = config.get_string("split") == "train" ? "train" : "t10k";
+  const fs::path image_path = locate(root, config.get_string("images"), prefix + "-images-idx3-ubyte", "image");
+  const fs::path label_path = locate(root, config.get_string("labels"), prefix + "-labels-idx1-ubyte", "label");
 
   pixels_ = read_maybe_gzip(image_path);
   check_magic(pixels_, kImageMagic, image_path);
-  SSL_CHECK(pixels_.size() >= 16, "idx: truncated header in ", image_path.string(),
-            ": expected 16 bytes, got ", pixels_.size());
+  SSL_CHECK(pixels_.size() >= 16, "idx: truncated header in ", image_path.string(), ": expected 16 bytes, got ",
+            pixels_.size());
   count_ = read_be32(pixels_, 4);
   rows_ = read_be32(pixels_, 8);
   cols_ = read_be32(pixels_, 12);
-  SSL_CHECK(rows_ > 0 && cols_ > 0 && rows_ * cols_ <= (int64_t{1} << 24), "idx: ",
-            image_path.string(), " declares an implausible image size (", rows_, "x", cols_, ")");
+  SSL_CHECK(rows_ > 0 && cols_ > 0 && rows_ * cols_ <= (int64_t{1} << 24), "idx: ", image_path.string(),
+            " declares an implausible image size (", rows_, "x", cols_, ")");
   check_size(pixels_, 16 + static_cast<size_t>(count_ * rows_ * cols_), image_path);
   pixels_.erase(pixels_.begin(), pixels_.begin() + 16);
   pixels_.shrink_to_fit();
 
   const std::vector<uint8_t> raw_labels = read_maybe_gzip(label_path);
   check_magic(raw_labels, kLabelMagic, label_path);
-  SSL_CHECK(raw_labels.size() >= 8, "idx: truncated header in ", label_path.string(),
-            ": expected 8 bytes, got ", raw_labels.size());
+  SSL_CHECK(raw_labels.size() >= 8, "idx: truncated header in ", label_path.string(), ": expected 8 bytes, got ",
+            raw_labels.size());
   const int64_t label_count = read_be32(raw_labels, 4);
   check_size(raw_labels, 8 + static_cast<size_t>(label_count), label_path);
-  SSL_CHECK(label_count == count_, "idx: image/label count mismatch: ", image_path.string(),
-            " holds ", count_, " images but ", label_path.string(), " holds ", label_count, " labels");
+  SSL_CHECK(label_count == count_, "idx: image/label count mismatch: ", image_path.string(), " holds ", count_,
+            " images but ", label_path.string(), " holds ", label_count, " labels");
 
-  if (!options_.class_names.empty()) {
-    class_names_ = options_.class_names;
+  if (const auto& names = config.get_string_list("class_names"); !names.empty()) {
+    class_names_ = names;
   } else if (to_lower(root.string()).find("fashion") != std::string::npos) {
     class_names_ = kFashionNames;
   } else {
@@ -102,8 +127,8 @@ IdxDataset::IdxDataset(IdxOptions options) : options_(std::move(options)) {
   const auto num_classes = static_cast<int64_t>(class_names_.size());
   for (int64_t i = 0; i < count_; ++i) {
     const int64_t label = raw_labels[8 + static_cast<size_t>(i)];
-    SSL_CHECK(label < num_classes, "idx: label out of range in ", label_path.string(), " at index ",
-              i, ": ", label, " (", num_classes, " classes)");
+    SSL_CHECK(label < num_classes, "idx: label out of range in ", label_path.string(), " at index ", i, ": ", label,
+              " (", num_classes, " classes)");
     labels_[static_cast<size_t>(i)] = label;
   }
 }
@@ -126,7 +151,7 @@ sdk::DatasetInfo IdxDataset::info() const {
   return info;
 }
 
-sdk::Schema idx_schema() {
+sdk::Schema IdxDataset::schema() {
   sdk::Schema s;
   s.add_string("root", "/usr/share/datasets/fashion-mnist",
                "folder holding the IDX files (relative: to the pipeline's folder)");
@@ -138,14 +163,8 @@ sdk::Schema idx_schema() {
   return s;
 }
 
-std::shared_ptr<sdk::Dataset> make_idx(const sdk::Config& config, const sdk::BuildContext& ctx) {
-  IdxOptions o;
-  o.root = resolve_path(config.get_string("root"), ctx.base_dir);
-  o.split = config.get_string("split");
-  o.images = config.get_string("images");
-  o.labels = config.get_string("labels");
-  o.class_names = config.get_string_list("class_names");
-  return std::make_shared<IdxDataset>(std::move(o));
+void register_idx(sdk::Registrar& r) {
+  r.add_dataset<IdxDataset>("idx", "MNIST / Fashion-MNIST IDX files (gzip or plain), in memory");
 }
 
 }  // namespace ssl::plugins::dataset_core

@@ -1,18 +1,20 @@
-// dataset_core: IDX (MNIST/Fashion-MNIST), CIFAR binaries, image folders, synthetic shapes.
-#include "cifar_dataset.h"
-#include "idx_dataset.h"
-#include "image_folder_dataset.h"
+// dataset_core: IDX (MNIST/Fashion-MNIST), CIFAR binaries, image folders, synthetic shapes;
+// one .cpp each, ending in its registration function.
 #include "ssl/sdk/plugin_api.h"
 #include "ssl/sdk/registrar.h"
-#include "synthetic_dataset.h"
 
 namespace ssl::plugins::dataset_core {
 
+void register_idx(sdk::Registrar& r);
+void register_cifar(sdk::Registrar& r);
+void register_image_folder(sdk::Registrar& r);
+void register_synthetic(sdk::Registrar& r);
+
 void register_components(sdk::Registrar& r) {
-  r.add_dataset("idx", &make_idx, idx_schema(), "MNIST / Fashion-MNIST IDX files (gzip or plain), in memory");
-  r.add_dataset("cifar", &make_cifar, cifar_schema(), "CIFAR-10 / CIFAR-100 binary batches, 32x32 RGB");
-  r.add_dataset("image_folder", &make_image_folder, image_folder_schema(), "image files: class folders, flat folder or manifest");
-  r.add_dataset("synthetic", &make_synthetic, synthetic_schema(), "seeded procedural shapes, one shape and hue per class");
+  register_idx(r);
+  register_cifar(r);
+  register_image_folder(r);
+  register_synthetic(r);
 }
 
 }  // namespace ssl::plugins::dataset_core

@@ -20,8 +20,7 @@ std::string needs_split(const std::string& evaluator, sdk::Split split) {
 
 }  // namespace
 
-sdk::Features extract_split(sdk::EvalContext& ctx, const sdk::FeatureRequest& request,
-                            const std::string& evaluator) {
+sdk::Features extract_split(sdk::EvalContext& ctx, const sdk::FeatureRequest& request, const std::string& evaluator) {
   SSL_CHECK(ctx.features != nullptr, evaluator,
             ": the host provided no feature source (EvalContext::features is null)");
   sdk::Features f;
@@ -30,30 +29,28 @@ sdk::Features extract_split(sdk::EvalContext& ctx, const sdk::FeatureRequest& re
   try {
     f = ctx.features->extract(request);
   } catch (const c10::Error& e) {
-    SSL_FAIL(needs_split(evaluator, request.split), " if it has none (extracting ",
-             sdk::split_name(request.split), " features failed: ", e.what_without_backtrace(), ")");
+    SSL_FAIL(needs_split(evaluator, request.split), " if it has none (extracting ", sdk::split_name(request.split),
+             " features failed: ", e.what_without_backtrace(), ")");
   } catch (const std::exception& e) {
-    SSL_FAIL(needs_split(evaluator, request.split), " if it has none (extracting ",
-             sdk::split_name(request.split), " features failed: ", e.what(), ")");
+    SSL_FAIL(needs_split(evaluator, request.split), " if it has none (extracting ", sdk::split_name(request.split),
+             " features failed: ", e.what(), ")");
   }
   SSL_CHECK(f.values.defined() && f.values.numel() > 0, needs_split(evaluator, request.split),
             " (the feature source returned no ", sdk::split_name(request.split), " samples)");
   const int64_t want_dim = request.augmented_views > 0 ? 3 : 2;
-  SSL_CHECK(f.values.dim() == want_dim, evaluator, ": expected ", sdk::split_name(request.split),
-            " features with ", want_dim, " dimensions, got shape ", f.values.sizes());
+  SSL_CHECK(f.values.dim() == want_dim, evaluator, ": expected ", sdk::split_name(request.split), " features with ",
+            want_dim, " dimensions, got shape ", f.values.sizes());
   if (request.augmented_views > 0)
-    SSL_CHECK(f.values.size(0) == request.augmented_views, evaluator, ": asked for ",
-              request.augmented_views, " augmented views, got ", f.values.size(0));
+    SSL_CHECK(f.values.size(0) == request.augmented_views, evaluator, ": asked for ", request.augmented_views,
+              " augmented views, got ", f.values.size(0));
   const int64_t n = f.values.size(want_dim - 2);
   if (f.labels.defined())
-    SSL_CHECK(f.labels.dim() == 1 && f.labels.size(0) == n, evaluator, ": ",
-              sdk::split_name(request.split), " labels have shape ", f.labels.sizes(),
-              ", expected [", n, "]");
+    SSL_CHECK(f.labels.dim() == 1 && f.labels.size(0) == n, evaluator, ": ", sdk::split_name(request.split),
+              " labels have shape ", f.labels.sizes(), ", expected [", n, "]");
   return f;
 }
 
-LabelledFeatures keep_labelled(const sdk::Features& features, sdk::Split split,
-                               const std::string& evaluator) {
+LabelledFeatures keep_labelled(const sdk::Features& features, sdk::Split split, const std::string& evaluator) {
   const std::string name = sdk::split_name(split);
   SSL_CHECK(features.labels.defined(), evaluator, " needs labels, but the ", name,
             " split has none (unlabelled dataset); use the collapse evaluator instead");
@@ -94,6 +91,11 @@ TrainTestFeatures labelled_train_test(sdk::EvalContext& ctx, int64_t max_train, 
             out.train.values.size(1), " dimensions but test features have ", out.test.values.size(1));
   out.num_classes = infer_num_classes(*ctx.features, out.train.labels, out.test.labels);
   return out;
+}
+
+void TrainTestSubset::add_keys(sdk::Schema& schema, const std::string& train_doc) {
+  schema.add_int("max_train", 0, train_doc).min(0);
+  schema.add_int("max_test", 0, "test samples scored (0: all; else a seeded subset)").min(0);
 }
 
 }  // namespace ssl::plugins::evaluator_core

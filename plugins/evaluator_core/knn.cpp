@@ -8,26 +8,24 @@
 
 #include "feature_utils.h"
 #include "ssl/sdk/error.h"
+#include "ssl/sdk/evaluator.h"
 #include "ssl/sdk/features.h"
+#include "ssl/sdk/registrar.h"
 
 namespace ssl::plugins::evaluator_core {
 namespace {
 
-at::Tensor l2_normalize(const at::Tensor& x) {
-  return x / x.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);
-}
+at::Tensor l2_normalize(const at::Tensor& x) { return x / x.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12); }
 
-void check_inputs(const at::Tensor& bank, const at::Tensor& bank_labels, const at::Tensor& queries,
-                  int64_t num_classes, const KnnOptions& options) {
-  SSL_CHECK(bank.dim() == 2 && bank.size(0) > 0, "knn: bank must be [N, D] with N > 0, got ",
-            bank.sizes());
-  SSL_CHECK(queries.dim() == 2 && queries.size(1) == bank.size(1),
-            "knn: queries must be [N, ", bank.size(1), "], got ", queries.sizes());
-  SSL_CHECK(bank_labels.dim() == 1 && bank_labels.size(0) == bank.size(0),
-            "knn: bank labels must be [", bank.size(0), "], got ", bank_labels.sizes());
+void check_inputs(const at::Tensor& bank, const at::Tensor& bank_labels, const at::Tensor& queries, int64_t num_classes,
+                  const KnnOptions& options) {
+  SSL_CHECK(bank.dim() == 2 && bank.size(0) > 0, "knn: bank must be [N, D] with N > 0, got ", bank.sizes());
+  SSL_CHECK(queries.dim() == 2 && queries.size(1) == bank.size(1), "knn: queries must be [N, ", bank.size(1), "], got ",
+            queries.sizes());
+  SSL_CHECK(bank_labels.dim() == 1 && bank_labels.size(0) == bank.size(0), "knn: bank labels must be [", bank.size(0),
+            "], got ", bank_labels.sizes());
   SSL_CHECK(num_classes >= 1, "knn: num_classes must be >= 1, got ", num_classes);
-  SSL_CHECK(bank_labels.min().item<int64_t>() >= 0 &&
-                bank_labels.max().item<int64_t>() < num_classes,
+  SSL_CHECK(bank_labels.min().item<int64_t>() >= 0 && bank_labels.max().item<int64_t>() < num_classes,
             "knn: bank labels must lie in [0, ", num_classes, ")");
   SSL_CHECK(options.k >= 1, "knn: k must be >= 1, got ", options.k);
   SSL_CHECK(options.temperature > 0, "knn: temperature must be > 0, got ", options.temperature);
@@ -35,8 +33,8 @@ void check_inputs(const at::Tensor& bank, const at::Tensor& bank_labels, const a
 }
 
 // Runs `fn(start, scores [B, C])` for each chunk of queries, on the bank's device.
-void for_each_chunk(const at::Tensor& bank, const at::Tensor& bank_labels,
-                    const at::Tensor& queries, int64_t num_classes, const KnnOptions& options,
+void for_each_chunk(const at::Tensor& bank, const at::Tensor& bank_labels, const at::Tensor& queries,
+                    int64_t num_classes, const KnnOptions& options,
                     const std::function<void(int64_t, const at::Tensor&)>& fn) {
   check_inputs(bank, bank_labels, queries, num_classes, options);
   const at::Tensor b = l2_normalize(bank.to(at::kFloat));
@@ -48,8 +46,7 @@ void for_each_chunk(const at::Tensor& bank, const at::Tensor& bank_labels,
     const at::Tensor q = l2_normalize(queries.narrow(0, start, len).to(b.device(), at::kFloat));
     const auto top = at::matmul(q, bt).topk(k, /*dim=*/1);  // values, indices: [B, k]
     const at::Tensor weights = (std::get<0>(top) / options.temperature).exp();
-    const at::Tensor neighbour_labels = labels.index_select(0, std::get<1>(top).reshape({-1}))
-                                            .reshape({len, k});
+    const at::Tensor neighbour_labels = labels.index_select(0, std::get<1>(top).reshape({-1})).reshape({len, k});
     at::Tensor scores = at::zeros({len, num_classes}, weights.options());
     scores.scatter_add_(1, neighbour_labels, weights);
     fn(start, scores);
@@ -58,72 +55,71 @@ void for_each_chunk(const at::Tensor& bank, const at::Tensor& bank_labels,
 
 }  // namespace
 
-at::Tensor knn_scores(const at::Tensor& bank, const at::Tensor& bank_labels,
-                      const at::Tensor& queries, int64_t num_classes, const KnnOptions& options) {
+at::Tensor knn_scores(const at::Tensor& bank, const at::Tensor& bank_labels, const at::Tensor& queries,
+                      int64_t num_classes, const KnnOptions& options) {
   at::Tensor out = at::empty({queries.size(0), num_classes}, at::TensorOptions().dtype(at::kFloat));
-  for_each_chunk(bank, bank_labels, queries, num_classes, options,
-                 [&](int64_t start, const at::Tensor& scores) {
-                   out.narrow(0, start, scores.size(0)).copy_(scores.to(at::kCPU));
-                 });
+  for_each_chunk(bank, bank_labels, queries, num_classes, options, [&](int64_t start, const at::Tensor& scores) {
+    out.narrow(0, start, scores.size(0)).copy_(scores.to(at::kCPU));
+  });
   return out;
 }
 
-KnnAccuracy knn_accuracy(const at::Tensor& bank, const at::Tensor& bank_labels,
-                         const at::Tensor& queries, const at::Tensor& query_labels,
-                         int64_t num_classes, const KnnOptions& options) {
-  SSL_CHECK(query_labels.dim() == 1 && query_labels.size(0) == queries.size(0),
-            "knn: query labels must be [", queries.size(0), "], got ", query_labels.sizes());
+KnnAccuracy knn_accuracy(const at::Tensor& bank, const at::Tensor& bank_labels, const at::Tensor& queries,
+                         const at::Tensor& query_labels, int64_t num_classes, const KnnOptions& options) {
+  SSL_CHECK(query_labels.dim() == 1 && query_labels.size(0) == queries.size(0), "knn: query labels must be [",
+            queries.size(0), "], got ", query_labels.sizes());
   SSL_CHECK(queries.size(0) > 0, "knn: no queries to score");
   const at::Tensor targets = query_labels.to(bank.device(), at::kLong);
   const int64_t top_n = std::min<int64_t>(5, num_classes);
   at::Tensor correct1 = at::zeros({}, targets.options());
   at::Tensor correct5 = at::zeros({}, targets.options());
-  for_each_chunk(bank, bank_labels, queries, num_classes, options,
-                 [&](int64_t start, const at::Tensor& scores) {
-                   const at::Tensor y = targets.narrow(0, start, scores.size(0)).unsqueeze(1);
-                   const at::Tensor hits = std::get<1>(scores.topk(top_n, 1)).eq(y);  // [B, n]
-                   correct1 += hits.select(1, 0).sum();
-                   correct5 += hits.any(1).sum();
-                 });
+  for_each_chunk(bank, bank_labels, queries, num_classes, options, [&](int64_t start, const at::Tensor& scores) {
+    const at::Tensor y = targets.narrow(0, start, scores.size(0)).unsqueeze(1);
+    const at::Tensor hits = std::get<1>(scores.topk(top_n, 1)).eq(y);  // [B, n]
+    correct1 += hits.select(1, 0).sum();
+    correct5 += hits.any(1).sum();
+  });
   const double n = static_cast<double>(queries.size(0));
   return {correct1.item<double>() / n, correct5.item<double>() / n};
 }
 
-KnnEvaluator::KnnEvaluator(KnnOptions options, int64_t max_train, int64_t max_test)
-    : options_(options), max_train_(max_train), max_test_(max_test) {}
+namespace {
 
-sdk::EvalResult KnnEvaluator::evaluate(sdk::EvalContext& ctx) {
-  const TrainTestFeatures data = labelled_train_test(ctx, max_train_, max_test_, "knn");
-  const LabelledFeatures& train = data.train;
-  const LabelledFeatures& test = data.test;
-  const int64_t num_classes = data.num_classes;
-  const KnnAccuracy acc =
-      knn_accuracy(train.values.to(ctx.device), train.labels.to(ctx.device), test.values,
-                   test.labels, num_classes, options_);
-  return {{{"top1", acc.top1}, {"top5", acc.top5}}};
-}
+// The `knn` evaluator: metrics top1, top5.
+class KnnEvaluator final : public sdk::Evaluator {
+ public:
+  KnnEvaluator(const sdk::Config& config, const sdk::BuildContext&) : subset_(config) {
+    options_.k = config.get_int("k");
+    options_.temperature = config.get_float("temperature");
+    options_.chunk_size = config.get_int("chunk_size");
+  }
 
-sdk::Schema knn_schema() {
-  sdk::Schema s;
-  s.add_int("k", 200, "neighbours that vote (Wu et al. 2018 / lightly: 200; DINO also reports 20)")
-      .min(1);
-  s.add_float("temperature", 0.1,
-              "vote weight exp(sim / T) (lightly: 0.1; Wu et al. 2018, DINO: 0.07)")
-      .greater_than(0);
-  s.add_int("chunk_size", 1024, "test queries scored at once (memory: chunk_size x train size)")
-      .min(1);
-  s.add_int("max_train", 0, "train samples in the bank (0: all; else a seeded subset)").min(0);
-  s.add_int("max_test", 0, "test samples scored (0: all; else a seeded subset)").min(0);
-  return s;
-}
+  static sdk::Schema schema() {
+    sdk::Schema s;
+    s.add_int("k", 200, "neighbours that vote (Wu et al. 2018 / lightly: 200; DINO also reports 20)").min(1);
+    s.add_float("temperature", 0.1, "vote weight exp(sim / T) (lightly: 0.1; Wu et al. 2018, DINO: 0.07)")
+        .greater_than(0);
+    s.add_int("chunk_size", 1024, "test queries scored at once (memory: chunk_size x train size)").min(1);
+    TrainTestSubset::add_keys(s, "train samples in the bank (0: all; else a seeded subset)");
+    return s;
+  }
 
-std::shared_ptr<sdk::Evaluator> make_knn(const sdk::Config& config, const sdk::BuildContext&) {
-  KnnOptions options;
-  options.k = config.get_int("k");
-  options.temperature = config.get_float("temperature");
-  options.chunk_size = config.get_int("chunk_size");
-  return std::make_shared<KnnEvaluator>(options, config.get_int("max_train"),
-                                        config.get_int("max_test"));
+  sdk::EvalResult evaluate(sdk::EvalContext& ctx) override {
+    const TrainTestFeatures data = subset_.features(ctx, "knn");
+    const KnnAccuracy acc = knn_accuracy(data.train.values.to(ctx.device), data.train.labels.to(ctx.device),
+                                         data.test.values, data.test.labels, data.num_classes, options_);
+    return {{{"top1", acc.top1}, {"top5", acc.top5}}};
+  }
+
+ private:
+  KnnOptions options_;
+  TrainTestSubset subset_;
+};
+
+}  // namespace
+
+void register_knn(sdk::Registrar& r) {
+  r.add_evaluator<KnnEvaluator>("knn", "weighted kNN top-1/top-5 on backbone features (Wu et al. 2018)");
 }
 
 }  // namespace ssl::plugins::evaluator_core

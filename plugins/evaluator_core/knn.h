@@ -5,16 +5,11 @@
 // Bank: L2-normalised backbone features of the train split. For each test feature, the k most
 // cosine-similar bank entries vote for their class with weight exp(sim / T); class scores are
 // summed and the highest wins. Defaults: k = 200, T = 0.1 (lightly's CIFAR-10 benchmark; Wu et
-// al. use k = 200, T = 0.07; DINO reports k = 20 as well).
+// al. use k = 200, T = 0.07; DINO reports k = 20 as well). The `knn` evaluator (knn.cpp)
+// scores the test split with knn_accuracy; this header is for its free functions and tests.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
-#include <memory>
-
-#include "ssl/sdk/config.h"
-#include "ssl/sdk/context.h"
-#include "ssl/sdk/evaluator.h"
-#include "ssl/sdk/schema.h"
 
 namespace ssl::plugins::evaluator_core {
 
@@ -27,8 +22,8 @@ struct KnnOptions {
 // Class scores sum_{j in top-k(i)} exp(cos(q_i, b_j) / T) * [label_j == c].
 // bank [Nb, D], bank_labels [Nb] int64 in [0, C), queries [Nq, D]; features need not be
 // normalised. Computed chunk-wise on bank's device; returns [Nq, C] float32 on the CPU.
-at::Tensor knn_scores(const at::Tensor& bank, const at::Tensor& bank_labels,
-                      const at::Tensor& queries, int64_t num_classes, const KnnOptions& options);
+at::Tensor knn_scores(const at::Tensor& bank, const at::Tensor& bank_labels, const at::Tensor& queries,
+                      int64_t num_classes, const KnnOptions& options);
 
 struct KnnAccuracy {
   double top1 = 0.0;  // fractions in [0, 1]
@@ -37,22 +32,7 @@ struct KnnAccuracy {
 
 // Accuracy of the weighted kNN vote for queries [Nq, D] with labels [Nq] (as knn_scores,
 // without materialising all scores).
-KnnAccuracy knn_accuracy(const at::Tensor& bank, const at::Tensor& bank_labels,
-                         const at::Tensor& queries, const at::Tensor& query_labels,
-                         int64_t num_classes, const KnnOptions& options);
-
-// The `knn` evaluator: metrics top1, top5.
-class KnnEvaluator : public sdk::Evaluator {
- public:
-  KnnEvaluator(KnnOptions options, int64_t max_train, int64_t max_test);
-  sdk::EvalResult evaluate(sdk::EvalContext& ctx) override;
-
- private:
-  KnnOptions options_;
-  int64_t max_train_, max_test_;
-};
-
-sdk::Schema knn_schema();
-std::shared_ptr<sdk::Evaluator> make_knn(const sdk::Config& config, const sdk::BuildContext& ctx);
+KnnAccuracy knn_accuracy(const at::Tensor& bank, const at::Tensor& bank_labels, const at::Tensor& queries,
+                         const at::Tensor& query_labels, int64_t num_classes, const KnnOptions& options);
 
 }  // namespace ssl::plugins::evaluator_core

@@ -11,7 +11,9 @@
 
 #include "feature_utils.h"
 #include "ssl/sdk/error.h"
+#include "ssl/sdk/evaluator.h"
 #include "ssl/sdk/features.h"
+#include "ssl/sdk/registrar.h"
 #include "ssl/sdk/rng.h"
 
 namespace ssl::plugins::evaluator_core {
@@ -42,18 +44,15 @@ std::vector<int64_t> shuffled(int64_t n, sdk::Rng& rng) {
 
 }  // namespace
 
-LinearProbeResult linear_probe(const at::Tensor& train_x, const at::Tensor& train_y,
-                               const at::Tensor& test_x, const at::Tensor& test_y,
-                               int64_t num_classes, const LinearProbeOptions& options,
+LinearProbeResult linear_probe(const at::Tensor& train_x, const at::Tensor& train_y, const at::Tensor& test_x,
+                               const at::Tensor& test_y, int64_t num_classes, const LinearProbeOptions& options,
                                c10::Device device) {
-  SSL_CHECK(train_x.dim() == 2 && train_x.size(0) > 0, "linear: train features must be [N, D], got ",
-            train_x.sizes());
-  SSL_CHECK(test_x.dim() == 2 && test_x.size(1) == train_x.size(1),
-            "linear: test features must be [N, ", train_x.size(1), "], got ", test_x.sizes());
-  SSL_CHECK(train_y.dim() == 1 && train_y.size(0) == train_x.size(0) && test_y.dim() == 1 &&
-                test_y.size(0) == test_x.size(0),
-            "linear: labels must be [N] for each split, got ", train_y.sizes(), " and ",
-            test_y.sizes());
+  SSL_CHECK(train_x.dim() == 2 && train_x.size(0) > 0, "linear: train features must be [N, D], got ", train_x.sizes());
+  SSL_CHECK(test_x.dim() == 2 && test_x.size(1) == train_x.size(1), "linear: test features must be [N, ",
+            train_x.size(1), "], got ", test_x.sizes());
+  SSL_CHECK(
+      train_y.dim() == 1 && train_y.size(0) == train_x.size(0) && test_y.dim() == 1 && test_y.size(0) == test_x.size(0),
+      "linear: labels must be [N] for each split, got ", train_y.sizes(), " and ", test_y.sizes());
   SSL_CHECK(num_classes >= 1, "linear: num_classes must be >= 1, got ", num_classes);
   SSL_CHECK(options.epochs >= 1 && options.batch_size >= 1 && options.lr > 0,
             "linear: epochs, batch_size and lr must be positive");
@@ -113,44 +112,51 @@ LinearProbeResult linear_probe(const at::Tensor& train_x, const at::Tensor& trai
   return {accuracy(linear, x, y), accuracy(linear, xt, yt)};
 }
 
-LinearEvaluator::LinearEvaluator(LinearProbeOptions options, int64_t max_train, int64_t max_test)
-    : options_(options), max_train_(max_train), max_test_(max_test) {}
+namespace {
 
-sdk::EvalResult LinearEvaluator::evaluate(sdk::EvalContext& ctx) {
-  const TrainTestFeatures data = labelled_train_test(ctx, max_train_, max_test_, "linear");
-  const LabelledFeatures& train = data.train;
-  const LabelledFeatures& test = data.test;
-  const int64_t num_classes = data.num_classes;
-  LinearProbeOptions options = options_;
-  options.seed = ctx.seed;
-  const LinearProbeResult r = linear_probe(train.values, train.labels, test.values, test.labels,
-                                           num_classes, options, ctx.device);
-  return {{{"top1", r.test_top1}, {"train_top1", r.train_top1}}};
-}
+// The `linear` evaluator: metrics top1 (test), train_top1.
+class LinearEvaluator final : public sdk::Evaluator {
+ public:
+  LinearEvaluator(const sdk::Config& config, const sdk::BuildContext&) : subset_(config) {
+    options_.epochs = config.get_int("epochs");
+    options_.batch_size = config.get_int("batch_size");
+    options_.lr = config.get_float("lr");
+    options_.momentum = config.get_float("momentum");
+    options_.weight_decay = config.get_float("weight_decay");
+  }
 
-sdk::Schema linear_schema() {
-  sdk::Schema s;
-  s.add_int("epochs", 10, "passes over the train features (DINO: 100 on ImageNet; 10 converges "
-                          "on standardised features: ~2 s for 60k x 512 on one core)").min(1);
-  s.add_int("batch_size", 256, "mini-batch size (MoCo, DINO: 256)").min(1);
-  s.add_float("lr", 0.1, "peak SGD learning rate, cosine-decayed to 0 (features are standardised)")
-      .greater_than(0);
-  s.add_float("momentum", 0.9, "SGD momentum (MoCo, DINO: 0.9)").min(0).less_than(1);
-  s.add_float("weight_decay", 0.0, "L2 penalty on the probe (MoCo, DINO: 0)").min(0);
-  s.add_int("max_train", 0, "train samples used (0: all; else a seeded subset)").min(0);
-  s.add_int("max_test", 0, "test samples scored (0: all; else a seeded subset)").min(0);
-  return s;
-}
+  static sdk::Schema schema() {
+    sdk::Schema s;
+    s.add_int("epochs", 10,
+              "passes over the train features (DINO: 100 on ImageNet; 10 converges "
+              "on standardised features: ~2 s for 60k x 512 on one core)")
+        .min(1);
+    s.add_int("batch_size", 256, "mini-batch size (MoCo, DINO: 256)").min(1);
+    s.add_float("lr", 0.1, "peak SGD learning rate, cosine-decayed to 0 (features are standardised)").greater_than(0);
+    s.add_float("momentum", 0.9, "SGD momentum (MoCo, DINO: 0.9)").min(0).less_than(1);
+    s.add_float("weight_decay", 0.0, "L2 penalty on the probe (MoCo, DINO: 0)").min(0);
+    TrainTestSubset::add_keys(s, "train samples used (0: all; else a seeded subset)");
+    return s;
+  }
 
-std::shared_ptr<sdk::Evaluator> make_linear(const sdk::Config& config, const sdk::BuildContext&) {
-  LinearProbeOptions options;
-  options.epochs = config.get_int("epochs");
-  options.batch_size = config.get_int("batch_size");
-  options.lr = config.get_float("lr");
-  options.momentum = config.get_float("momentum");
-  options.weight_decay = config.get_float("weight_decay");
-  return std::make_shared<LinearEvaluator>(options, config.get_int("max_train"),
-                                           config.get_int("max_test"));
+  sdk::EvalResult evaluate(sdk::EvalContext& ctx) override {
+    const TrainTestFeatures data = subset_.features(ctx, "linear");
+    LinearProbeOptions options = options_;
+    options.seed = ctx.seed;
+    const LinearProbeResult r = linear_probe(data.train.values, data.train.labels, data.test.values, data.test.labels,
+                                             data.num_classes, options, ctx.device);
+    return {{{"top1", r.test_top1}, {"train_top1", r.train_top1}}};
+  }
+
+ private:
+  LinearProbeOptions options_;
+  TrainTestSubset subset_;
+};
+
+}  // namespace
+
+void register_linear(sdk::Registrar& r) {
+  r.add_evaluator<LinearEvaluator>("linear", "linear probe on frozen, standardised backbone features (SGD)");
 }
 
 }  // namespace ssl::plugins::evaluator_core

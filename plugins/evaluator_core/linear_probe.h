@@ -7,27 +7,22 @@
 // with the same statistics), which makes one learning rate work whatever the backbone's feature
 // scale; the probe is otherwise the usual recipe: SGD, momentum 0.9, cosine decay, no weight
 // decay (MoCo, DINO), weights initialised N(0, 0.01) and bias 0 (MoCo, DINO), seeded.
+// The `linear` evaluator (linear_probe.cpp) runs linear_probe on the extracted features.
 #include <ATen/core/Tensor.h>
 
 #include <c10/core/Device.h>
 
 #include <cstdint>
-#include <memory>
-
-#include "ssl/sdk/config.h"
-#include "ssl/sdk/context.h"
-#include "ssl/sdk/evaluator.h"
-#include "ssl/sdk/schema.h"
 
 namespace ssl::plugins::evaluator_core {
 
 struct LinearProbeOptions {
   int64_t epochs = 10;  // converges on standardised features (DINO: 100 on ImageNet)
   int64_t batch_size = 256;
-  double lr = 0.1;            // peak learning rate, decayed to 0 with a cosine
+  double lr = 0.1;  // peak learning rate, decayed to 0 with a cosine
   double momentum = 0.9;
   double weight_decay = 0.0;
-  uint64_t seed = 0;          // weight init and shuffling
+  uint64_t seed = 0;  // weight init and shuffling
 };
 
 struct LinearProbeResult {
@@ -37,24 +32,8 @@ struct LinearProbeResult {
 
 // Trains the probe on train_x [Nt, D] / train_y [Nt] (int64 in [0, C)) and scores it on
 // test_x [Ne, D] / test_y [Ne]. All heavy math on `device`; deterministic for a fixed seed.
-LinearProbeResult linear_probe(const at::Tensor& train_x, const at::Tensor& train_y,
-                               const at::Tensor& test_x, const at::Tensor& test_y,
-                               int64_t num_classes, const LinearProbeOptions& options,
+LinearProbeResult linear_probe(const at::Tensor& train_x, const at::Tensor& train_y, const at::Tensor& test_x,
+                               const at::Tensor& test_y, int64_t num_classes, const LinearProbeOptions& options,
                                c10::Device device);
-
-// The `linear` evaluator: metrics top1 (test), train_top1.
-class LinearEvaluator : public sdk::Evaluator {
- public:
-  LinearEvaluator(LinearProbeOptions options, int64_t max_train, int64_t max_test);
-  sdk::EvalResult evaluate(sdk::EvalContext& ctx) override;
-
- private:
-  LinearProbeOptions options_;
-  int64_t max_train_, max_test_;
-};
-
-sdk::Schema linear_schema();
-std::shared_ptr<sdk::Evaluator> make_linear(const sdk::Config& config,
-                                            const sdk::BuildContext& ctx);
 
 }  // namespace ssl::plugins::evaluator_core

@@ -1,15 +1,18 @@
-#include "collapse.h"
-#include "knn.h"
-#include "linear_probe.h"
+// evaluator_core: kNN, linear probe and collapse diagnostics, one .cpp each ending in its
+// registration function.
 #include "ssl/sdk/plugin_api.h"
 #include "ssl/sdk/registrar.h"
 
 namespace ssl::plugins::evaluator_core {
 
+void register_knn(sdk::Registrar& r);
+void register_linear(sdk::Registrar& r);
+void register_collapse(sdk::Registrar& r);
+
 void register_components(sdk::Registrar& r) {
-  r.add_evaluator("knn", &make_knn, knn_schema(), "weighted kNN top-1/top-5 on backbone features (Wu et al. 2018)");
-  r.add_evaluator("linear", &make_linear, linear_schema(), "linear probe on frozen, standardised backbone features (SGD)");
-  r.add_evaluator("collapse", &make_collapse, collapse_schema(), "collapse diagnostics: std, RankMe, spectrum, alignment, uniformity");
+  register_knn(r);
+  register_linear(r);
+  register_collapse(r);
 }
 
 }  // namespace ssl::plugins::evaluator_core
