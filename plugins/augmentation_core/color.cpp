@@ -1,5 +1,10 @@
-#include "color.h"
-
+// Colour ops: color_jitter, grayscale, solarize.
+//
+// Defaults follow SimCLR (Chen et al. 2020) and BYOL (Grill et al. 2020): colour jitter with
+// brightness 0.4, contrast 0.4, saturation 0.2, hue 0.1 applied with p 0.8, factors in random
+// order; grayscale p 0.2; solarize threshold 128 (BYOL: p 0 / 0.2 on its two views).
+// On 1-channel images colour jitter applies brightness and contrast only, and grayscale is a
+// no-op. CV_32F input is taken to be on the [0, 1] scale (CV_8U on [0, 255]).
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -8,7 +13,9 @@
 #include <cmath>
 
 #include "image_util.h"
+#include "ssl/sdk/augmentation.h"
 #include "ssl/sdk/error.h"
+#include "ssl/sdk/registrar.h"
 
 namespace ssl::plugins::augmentation_core {
 
@@ -32,36 +39,76 @@ cv::Mat gray_of(const cv::Mat& rgb01) {
   return gray;
 }
 
-double factor(double strength, sdk::Rng& rng) {
-  return rng.uniform(std::max(0.0, 1.0 - strength), 1.0 + strength);
-}
+double factor(double strength, sdk::Rng& rng) { return rng.uniform(std::max(0.0, 1.0 - strength), 1.0 + strength); }
+
+// Factors as torchvision: brightness/contrast/saturation ~ U(max(0, 1-x), 1+x), hue ~ U(-h, h)
+// (fraction of a full turn); contrast blends with the mean gray level, saturation with the
+// per-pixel gray image; results are clamped to the valid range after each factor.
+class ColorJitter final : public sdk::Augmentation {
+ public:
+  ColorJitter(const sdk::Config& c, const sdk::BuildContext&)
+      : brightness_(c.get_float("brightness")), contrast_(c.get_float("contrast")),
+        saturation_(c.get_float("saturation")), hue_(c.get_float("hue")), p_(c.get_float("p")) {
+    SSL_CHECK(brightness_ >= 0 && contrast_ >= 0 && saturation_ >= 0 && hue_ >= 0 && hue_ <= 0.5, c.context(),
+              ": jitter strengths must be >= 0 and hue <= 0.5");
+  }
+  static sdk::Schema schema();
+  cv::Mat apply(const cv::Mat& image, sdk::Rng& rng) const override;
+
+ private:
+  double brightness_, contrast_, saturation_, hue_;
+  double p_;
+};
+
+// RGB -> gray (ITU-R 601 luma) replicated to 3 equal channels, with probability p.
+class Grayscale final : public sdk::Augmentation {
+ public:
+  Grayscale(const sdk::Config& c, const sdk::BuildContext&) : p_(c.get_float("p")) {}
+  static sdk::Schema schema();
+  cv::Mat apply(const cv::Mat& image, sdk::Rng& rng) const override;
+
+ private:
+  double p_;
+};
+
+// With probability p, every channel value >= threshold (0..255 scale) becomes max - value.
+class Solarize final : public sdk::Augmentation {
+ public:
+  Solarize(const sdk::Config& c, const sdk::BuildContext&)
+      : threshold_(c.get_float("threshold")), p_(c.get_float("p")) {}
+  static sdk::Schema schema();
+  cv::Mat apply(const cv::Mat& image, sdk::Rng& rng) const override;
+
+ private:
+  double threshold_, p_;
+};
 
 }  // namespace
 
 cv::Mat ColorJitter::apply(const cv::Mat& image, sdk::Rng& rng) const {
   check_input(image, "color_jitter");
-  if (!rng.bernoulli(o_.p)) return image;
+  if (!rng.bernoulli(p_)) return image;
   // Draw the order and all four factors up front (same number of draws for every image).
   std::array<int, 4> order{0, 1, 2, 3};
   for (int i = 3; i > 0; --i) std::swap(order[i], order[rng.randint(0, i + 1)]);
-  const double b = factor(o_.brightness, rng), c = factor(o_.contrast, rng),
-               s = factor(o_.saturation, rng), h = rng.uniform(-o_.hue, o_.hue);
+  const double b = factor(brightness_, rng), c = factor(contrast_, rng), s = factor(saturation_, rng),
+               h = rng.uniform(-hue_, hue_);
   const bool color = image.channels() == 3;
   cv::Mat x = to_float01(image);
   for (int op : order) {
-    if (op == 0 && o_.brightness > 0) {
+    if (op == 0 && brightness_ > 0) {
       x.convertTo(x, CV_32F, b);
       clamp01(x);
-    } else if (op == 1 && o_.contrast > 0) {
+    } else if (op == 1 && contrast_ > 0) {
       const double mean = cv::mean(gray_of(x))[0];
       x.convertTo(x, CV_32F, c, (1.0 - c) * mean);  // beta applies to every channel
       clamp01(x);
-    } else if (op == 2 && o_.saturation > 0 && color) {
+    } else if (op == 2 && saturation_ > 0 && color) {
       cv::Mat gray3;
       cv::cvtColor(gray_of(x), gray3, cv::COLOR_GRAY2RGB);
       cv::addWeighted(x, s, gray3, 1.0 - s, 0.0, x);
       clamp01(x);
-    } else if (op == 3 && o_.hue > 0 && color) {
+    } else if (op == 3 && hue_ > 0 && color) {
       cv::Mat hsv;
       cv::cvtColor(x, hsv, cv::COLOR_RGB2HSV);  // float: H in [0, 360)
       const float shift = static_cast<float>(h * 360.0);
@@ -109,7 +156,7 @@ cv::Mat Solarize::apply(const cv::Mat& image, sdk::Rng& rng) const {
   return out;
 }
 
-sdk::Schema color_jitter_schema() {
+sdk::Schema ColorJitter::schema() {
   sdk::Schema s;
   s.add_float("brightness", 0.4, "brightness factor ~ U(max(0, 1-x), 1+x) (SimCLR: 0.4)").min(0.0);
   s.add_float("contrast", 0.4, "contrast factor ~ U(max(0, 1-x), 1+x) (SimCLR: 0.4)").min(0.0);
@@ -119,38 +166,24 @@ sdk::Schema color_jitter_schema() {
   return s;
 }
 
-std::shared_ptr<sdk::Augmentation> make_color_jitter(const sdk::Config& c, const sdk::BuildContext&) {
-  ColorJitterOptions o;
-  o.brightness = c.get_float("brightness");
-  o.contrast = c.get_float("contrast");
-  o.saturation = c.get_float("saturation");
-  o.hue = c.get_float("hue");
-  o.p = c.get_float("p");
-  SSL_CHECK(o.brightness >= 0 && o.contrast >= 0 && o.saturation >= 0 && o.hue >= 0 && o.hue <= 0.5,
-            c.context(), ": jitter strengths must be >= 0 and hue <= 0.5");
-  return std::make_shared<ColorJitter>(o);
-}
-
-sdk::Schema grayscale_schema() {
+sdk::Schema Grayscale::schema() {
   sdk::Schema s;
   s.add_float("p", 0.2, "probability (SimCLR: 0.2); keeps 3 channels").range(0.0, 1.0);
   return s;
 }
 
-std::shared_ptr<sdk::Augmentation> make_grayscale(const sdk::Config& c, const sdk::BuildContext&) {
-  return std::make_shared<Grayscale>(c.get_float("p"));
-}
-
-sdk::Schema solarize_schema() {
+sdk::Schema Solarize::schema() {
   sdk::Schema s;
-  s.add_float("threshold", 128.0, "values >= threshold (0..255 scale) are inverted (BYOL: 128)")
-      .range(0.0, 256.0);
+  s.add_float("threshold", 128.0, "values >= threshold (0..255 scale) are inverted (BYOL: 128)").range(0.0, 256.0);
   s.add_float("p", 0.2, "probability (BYOL: 0.0 view 1, 0.2 view 2)").range(0.0, 1.0);
   return s;
 }
 
-std::shared_ptr<sdk::Augmentation> make_solarize(const sdk::Config& c, const sdk::BuildContext&) {
-  return std::make_shared<Solarize>(c.get_float("threshold"), c.get_float("p"));
+void register_color(sdk::Registrar& r) {
+  r.add_augmentation<ColorJitter>("color_jitter",
+                                  "brightness/contrast/saturation/hue in random order, with probability p");
+  r.add_augmentation<Grayscale>("grayscale", "RGB to gray, kept as 3 channels, with probability p");
+  r.add_augmentation<Solarize>("solarize", "invert values above a threshold, with probability p");
 }
 
 }  // namespace ssl::plugins::augmentation_core

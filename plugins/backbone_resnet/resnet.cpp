@@ -39,9 +39,7 @@ std::shared_ptr<sdk::Backbone> make_standard(const sdk::Config& cfg, const sdk::
   spec.cifar_stem = cfg.get_string("stem") == "cifar";
   spec.in_channels = resolve_in_channels(cfg, ctx);
   spec.zero_init_residual = cfg.get_bool("zero_init_residual");
-  auto net = std::make_shared<ResNet>(spec);
-  net->to(ctx.device);
-  return net;
+  return std::make_shared<ResNet>(spec);
 }
 
 }  // namespace
@@ -127,9 +125,7 @@ std::shared_ptr<sdk::Backbone> make_resnet_small(const sdk::Config& cfg,
   spec.cifar_stem = true;
   spec.stem_stride = cfg.get_int("stem_stride");
   spec.in_channels = resolve_in_channels(cfg, ctx);
-  auto net = std::make_shared<ResNet>(spec);
-  net->to(ctx.device);
-  return net;
+  return std::make_shared<ResNet>(spec);
 }
 
 }  // namespace ssl::plugins::backbone_resnet

@@ -1,14 +1,15 @@
+// backbone_simple: tiny_cnn and pixels, one .cpp each ending in its registration function.
 #include "ssl/sdk/plugin_api.h"
 #include "ssl/sdk/registrar.h"
-#include "pixels.h"
-#include "tiny_cnn.h"
 
 namespace ssl::plugins::backbone_simple {
 
+void register_tiny_cnn(sdk::Registrar& r);
+void register_pixels(sdk::Registrar& r);
+
 void register_components(sdk::Registrar& r) {
-  r.add_backbone("tiny_cnn", &make_tiny_cnn, tiny_cnn_schema(), "4-layer conv-BN-ReLU net + global average pool (8*width features) for smoke tests");
-  r.add_backbone("pixels", &make_pixels, pixels_schema(),
-                 "the flattened image, no parameters: the raw-pixel baseline (with [trainer] epochs = 0)");
+  register_tiny_cnn(r);
+  register_pixels(r);
 }
 
 }  // namespace ssl::plugins::backbone_simple
