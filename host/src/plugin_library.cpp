@@ -38,12 +38,12 @@ std::string fingerprint_difference(const std::string& expected, const std::strin
   const auto have = fingerprint_fields(found);
   std::vector<std::string> diffs;
   for (const auto& [key, value] : want) {
-    auto it = std::find_if(have.begin(), have.end(), [&](const auto& f) { return f.first == key; });
+    auto it = std::find_if(have.begin(), have.end(), [&k = key](const auto& f) { return f.first == k; });
     if (it == have.end()) diffs.push_back(key + " missing (this ssl-host: " + value + ")");
     else if (it->second != value) diffs.push_back(key + " differs: this ssl-host " + value + ", the plugin " + it->second);
   }
   for (const auto& [key, value] : have) {
-    auto it = std::find_if(want.begin(), want.end(), [&](const auto& f) { return f.first == key; });
+    auto it = std::find_if(want.begin(), want.end(), [&k = key](const auto& f) { return f.first == k; });
     if (it == want.end()) diffs.push_back(key + " unknown to this ssl-host (the plugin: " + value + ")");
   }
   if (diffs.empty()) return "the fingerprints differ";

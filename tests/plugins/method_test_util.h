@@ -4,7 +4,7 @@
 // losses written out as explicit loops in double precision (independent of ssl/nn/losses).
 #include <ATen/ATen.h>
 #include <catch2/catch.hpp>
-#include <torch/csrc/autograd/grad_mode.h>
+#include <ATen/core/grad_mode.h>
 
 #include <cmath>
 #include <memory>
@@ -78,7 +78,7 @@ inline double sgd_step(ssl::sdk::Method& method, const ssl::sdk::Batch& batch,
   auto out = method.training_step(batch, info);
   out.loss.backward();
   {
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     for (auto& g : groups)
       for (auto& p : g.params)
         if (p.grad().defined()) p.add_(p.grad(), -0.05);
@@ -89,7 +89,7 @@ inline double sgd_step(ssl::sdk::Method& method, const ssl::sdk::Batch& batch,
 
 // Every parameter and buffer of `from` copied into `to` by name (a checkpoint round trip).
 inline void copy_state(ssl::sdk::Method& to, ssl::sdk::Method& from) {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   auto dst_p = to.named_parameters();
   for (const auto& item : from.named_parameters()) dst_p[item.key()].copy_(item.value());
   auto dst_b = to.named_buffers();
@@ -210,7 +210,7 @@ inline void check_two_steps(const ModelsRegistry& registry, const std::string& n
     REQUIRE(conv.grad().defined());
     CHECK(conv.grad().abs().sum().item<double>() > 0);
     {
-      torch::NoGradGuard no_grad;
+      at::NoGradGuard no_grad;
       for (auto& g : method->parameter_groups())
         for (auto& p : g.params)
           if (p.grad().defined()) p.add_(p.grad(), -0.05);
@@ -240,7 +240,7 @@ inline void check_target_gets_no_gradient(ssl::sdk::Method& method) {
 inline void check_ema_update(ssl::sdk::Method& method, double tau, const ssl::sdk::StepInfo& info) {
   method.training_step(two_views(), info).loss.backward();
   {
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     for (auto& g : method.parameter_groups())
       for (auto& p : g.params)
         if (p.grad().defined()) p.add_(p.grad(), -0.5);

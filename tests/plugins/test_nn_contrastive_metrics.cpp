@@ -1,7 +1,7 @@
 // ssl/nn/contrastive_metrics.h: the pair diagnostics against explicit loops, and ln K.
 #include <ATen/ATen.h>
-#include <catch2/catch.hpp>
 #include <torch/utils.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 

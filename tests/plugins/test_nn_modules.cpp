@@ -1,7 +1,7 @@
 // Shared modules of ssl/nn: MLPHead, EMA helpers, KeyQueue.
 #include <ATen/ATen.h>
 #include <catch2/catch.hpp>
-#include <torch/csrc/autograd/grad_mode.h>
+#include <ATen/core/grad_mode.h>
 #include <torch/utils.h>
 
 #include <string>
@@ -150,7 +150,7 @@ TEST_CASE("MLPHead clone is an independent copy with equal weights (target netwo
   target->eval();
   CHECK(at::allclose(online->forward(x), target->forward(x)));
   {
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     online->parameters()[0].add_(1.0);
   }
   CHECK_FALSE(at::allclose(online->forward(x), target->forward(x)));

@@ -1,6 +1,7 @@
 #include "ssl/nn/collapse_metrics.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 #include "ssl/nn/ema.h"
 
 #include <ATen/ATen.h>
-#include <torch/csrc/autograd/grad_mode.h>
+#include <ATen/core/grad_mode.h>
 
 #include <algorithm>
 #include <cmath>
@@ -33,7 +33,7 @@ void zip_tensors(const char* what, const torch::OrderedDict<std::string, at::Ten
 
 void ema_update(torch::nn::Module& target, const torch::nn::Module& online, double tau) {
   SSL_CHECK(tau >= 0 && tau <= 1, "ema_update: tau must be in [0, 1], got ", tau);
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   zip_tensors("ema_update", target.named_parameters(), online.named_parameters(),
               [tau](at::Tensor t, const at::Tensor& o) { t.mul_(tau).add_(o, 1.0 - tau); });
   zip_tensors("ema_update", target.named_buffers(), online.named_buffers(),
@@ -41,7 +41,7 @@ void ema_update(torch::nn::Module& target, const torch::nn::Module& online, doub
 }
 
 void copy_weights(torch::nn::Module& target, const torch::nn::Module& online) {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   zip_tensors("copy_weights", target.named_parameters(), online.named_parameters(),
               [](at::Tensor t, const at::Tensor& o) { t.copy_(o); });
   zip_tensors("copy_weights", target.named_buffers(), online.named_buffers(),

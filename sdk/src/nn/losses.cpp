@@ -2,7 +2,7 @@
 
 #include <ATen/ATen.h>
 
-#include <torch/csrc/autograd/grad_mode.h>
+#include <ATen/core/grad_mode.h>
 
 #include <limits>
 
@@ -180,7 +180,7 @@ at::Tensor l2_normalize(const at::Tensor& x) {
 
 at::Tensor mean_cosine(const at::Tensor& a, const at::Tensor& b) {
   check_pair("mean_cosine", a, b);
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   return (l2_normalize(a.detach()) * l2_normalize(b.detach())).sum(1).mean();
 }
 

@@ -1,6 +1,6 @@
 #include "ssl/nn/momentum.h"
 
-#include <torch/csrc/autograd/grad_mode.h>
+#include <ATen/core/grad_mode.h>
 
 #include "ssl/nn/ema.h"
 #include "ssl/sdk/error.h"
@@ -42,7 +42,7 @@ MomentumEncoderImpl::MomentumEncoderImpl(std::shared_ptr<sdk::Backbone> fresh_ba
                           cfg.get_float("momentum"), cfg.get_float("final_momentum")) {}
 
 at::Tensor MomentumEncoderImpl::forward(const at::Tensor& images) {
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   return projector_->forward(backbone_->forward(images));
 }
 

@@ -1,7 +1,7 @@
 #include "ssl/nn/queue.h"
 
 #include <ATen/ATen.h>
-#include <torch/csrc/autograd/grad_mode.h>
+#include <ATen/core/grad_mode.h>
 
 #include <algorithm>
 #include <ostream>
@@ -30,7 +30,7 @@ void KeyQueueImpl::enqueue(const at::Tensor& keys) {
   SSL_CHECK(b <= size_, "KeyQueue: cannot enqueue ", b, " keys into a queue of ", size_,
             " (batch size must be <= queue size)");
   if (b == 0) return;
-  torch::NoGradGuard no_grad;
+  at::NoGradGuard no_grad;
   const int64_t ptr = pointer();
   const at::Tensor rows = (at::arange(b, ptr_.options()) + ptr).remainder_(size_);
   queue_.index_copy_(0, rows, keys.detach().to(queue_.dtype()));
