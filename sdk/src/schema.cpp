@@ -11,6 +11,8 @@ namespace ssl::sdk {
 
 namespace {
 std::string num(double v) {
+  // Whole numbers print in full up to 2^53 (an int key's bound reads 1048576, not 1.04858e+06).
+  if (std::abs(v) < 9007199254740992.0 && v == std::floor(v)) return std::to_string(static_cast<int64_t>(v));
   std::ostringstream out;
   out << v;
   return out.str();
