@@ -1,16 +1,15 @@
 #include "checkpoint.h"
 
 #include <ATen/ATen.h>
-#include <fcntl.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/nn/module.h>
-#include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <fstream>
+#include <optional>
 
+#include "atomic_file.h"
 #include "ssl/sdk/error.h"
 
 namespace ssl::host {
@@ -18,50 +17,41 @@ namespace ssl::host {
 namespace fs = std::filesystem;
 
 namespace {
-std::string errno_text() { return std::strerror(errno); }
+// Format 2 checkpoints carry meta/crc32: CRC-32 (zlib) over every other entry in file order:
+// its name, dtype, shape and bytes. Format 1 (before checksums) loads unverified.
+constexpr int64_t kFormat = 2;
+constexpr const char* kChecksumKey = "meta/crc32";
+
+uLong crc_bytes(uLong crc, const void* data, size_t size) {
+  const auto* p = static_cast<const Bytef*>(data);
+  while (size > 0) {  // zlib takes uInt lengths
+    const auto chunk = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
+    crc = ::crc32(crc, p, chunk);
+    p += chunk;
+    size -= chunk;
+  }
+  return crc;
+}
+
+int64_t checksum(const NamedTensors& entries) {
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  for (const auto& [name, t] : entries) {
+    if (name == kChecksumKey) continue;
+    const at::Tensor c = t.detach().cpu().contiguous();
+    crc = crc_bytes(crc, name.data(), name.size());
+    const auto dtype = static_cast<int64_t>(c.scalar_type());
+    crc = crc_bytes(crc, &dtype, sizeof(dtype));
+    for (const int64_t d : c.sizes()) crc = crc_bytes(crc, &d, sizeof(d));
+    crc = crc_bytes(crc, c.data_ptr(), c.nbytes());
+  }
+  return static_cast<int64_t>(crc);
+}
+
+std::string error_text(const std::exception& e) {
+  const auto* torch_error = dynamic_cast<const c10::Error*>(&e);
+  return torch_error ? torch_error->what_without_backtrace() : e.what();
+}
 }  // namespace
-
-void write_file_atomic(const fs::path& path, const std::vector<char>& bytes) {
-  const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  const fs::path tmp = dir / ("." + path.filename().string() + ".tmp");
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  SSL_CHECK(fd >= 0, "cannot create ", tmp.string(), ": ", errno_text());
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = errno_text();
-      ::close(fd);
-      fs::remove(tmp, ec);
-      SSL_FAIL("cannot write ", path.string(), ": ", why, " (the previous file, if any, is intact)");
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const std::string why = errno_text();
-    fs::remove(tmp, ec);
-    SSL_FAIL("cannot write ", path.string(), ": ", why, " (the previous file, if any, is intact)");
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    SSL_FAIL("cannot move ", tmp.string(), " to ", path.string(), ": ", ec.message());
-  }
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-}
-
-std::vector<char> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  SSL_CHECK(in.good(), "cannot open ", path.string());
-  return std::vector<char>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 void save_tensors(const fs::path& path, const NamedTensors& tensors) {
   c10::Dict<std::string, at::Tensor> dict;
@@ -75,8 +65,7 @@ NamedTensors load_tensors(const fs::path& path) {
   try {
     v = torch::jit::pickle_load(bytes);
   } catch (const std::exception& e) {
-    SSL_FAIL(path.string(),
-             " is not a readable tensor file (truncated or corrupt?): ", std::string(e.what()).substr(0, 200));
+    SSL_FAIL(path.string(), " is not a readable tensor file (truncated or corrupt?): ", error_text(e).substr(0, 200));
   }
   SSL_CHECK(v.isGenericDict(), path.string(), " does not hold a dict of tensors");
   NamedTensors out;
@@ -89,27 +78,38 @@ NamedTensors load_tensors(const fs::path& path) {
 
 void save_checkpoint(const fs::path& path, const Checkpoint& c) {
   NamedTensors all;
-  all.emplace_back("meta/format", at::tensor(int64_t{1}));
+  all.emplace_back("meta/format", at::tensor(kFormat));
   all.emplace_back("meta/epoch", at::tensor(c.position.epoch));
   all.emplace_back("meta/step", at::tensor(c.position.step));
   all.emplace_back("meta/step_in_epoch", at::tensor(c.position.step_in_epoch));
   for (const auto& [n, t] : c.model) all.emplace_back("model/" + n, t);
   for (const auto& [n, t] : c.optimizer) all.emplace_back("optim/" + n, t);
+  all.emplace_back(kChecksumKey, at::tensor(checksum(all)));
   save_tensors(path, all);
 }
 
 Checkpoint load_checkpoint(const fs::path& path) {
   Checkpoint c;
-  bool has_format = false;
-  for (auto& [name, t] : load_tensors(path)) {
-    if (name == "meta/format") has_format = true;
+  const NamedTensors entries = load_tensors(path);
+  int64_t format = 0;
+  std::optional<int64_t> stored_crc;
+  for (const auto& [name, t] : entries) {
+    if (name == "meta/format") format = t.item<int64_t>();
+    else if (name == kChecksumKey) stored_crc = t.item<int64_t>();
     else if (name == "meta/epoch") c.position.epoch = t.item<int64_t>();
     else if (name == "meta/step") c.position.step = t.item<int64_t>();
     else if (name == "meta/step_in_epoch") c.position.step_in_epoch = t.item<int64_t>();
     else if (name.rfind("model/", 0) == 0) c.model.emplace_back(name.substr(6), t);
     else if (name.rfind("optim/", 0) == 0) c.optimizer.emplace_back(name.substr(6), t);
   }
-  SSL_CHECK(has_format, path.string(), " is not an ssl-host checkpoint");
+  SSL_CHECK(format > 0, path.string(), " is not an ssl-host checkpoint");
+  SSL_CHECK(format <= kFormat, path.string(), " is a checkpoint of format ", format, ", newer than this ssl-host's (",
+            kFormat, ")");
+  if (format >= 2) {
+    SSL_CHECK(stored_crc.has_value(), path.string(), " is damaged: its checksum entry is missing");
+    const int64_t crc = checksum(entries);
+    SSL_CHECK(crc == *stored_crc, path.string(), " is damaged: its contents do not match the checksum stored with it");
+  }
   return c;
 }
 
@@ -171,6 +171,30 @@ std::vector<fs::path> CheckpointDir::list() const {
 fs::path CheckpointDir::latest() const {
   auto all = list();
   return all.empty() ? fs::path() : all.back();
+}
+
+CheckpointDir::Intact CheckpointDir::load_newest_intact() const {
+  const auto all = list();
+  SSL_CHECK(!all.empty(), "no checkpoint in ", dir_.string());
+  Intact out;
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    try {
+      out.checkpoint = load_checkpoint(*it);
+      out.path = *it;
+      break;
+    } catch (const std::exception& e) {
+      out.damaged.push_back({*it, error_text(e)});
+    }
+  }
+  if (out.path.empty()) {
+    std::string msg = "no intact checkpoint in " + dir_.string() + ":";
+    for (const auto& d : out.damaged) msg += "\n  " + d.why;
+    SSL_FAIL(msg);
+  }
+  // The damaged files leave the rotation (kept beside it for inspection, never loaded again).
+  std::error_code ec;
+  for (const auto& d : out.damaged) fs::rename(d.path, fs::path(d.path.string() + ".damaged"), ec);
+  return out;
 }
 
 void CheckpointDir::prune(size_t keep) const {

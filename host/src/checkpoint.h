@@ -1,8 +1,8 @@
 #pragma once
 // Checkpoints and exported weights. One format for both: a pickled dict of name -> tensor,
-// the format Python's torch.load reads. Files are written atomically (temporary file in the
-// same folder, fsync, rename, fsync of the folder), so a crash or a full disk never leaves a
-// half-written checkpoint in place of a good one.
+// the format Python's torch.load reads. A checkpoint also stores a CRC-32 of its entries
+// (meta/crc32), checked on load: a damaged file is refused, never trained on. Files are
+// written atomically (atomic_file.h).
 #include <ATen/core/Tensor.h>
 
 #include <filesystem>
@@ -31,9 +31,6 @@ struct Checkpoint {
   NamedTensors optimizer;  // optimizer state
 };
 
-void write_file_atomic(const std::filesystem::path& path, const std::vector<char>& bytes);
-std::vector<char> read_file(const std::filesystem::path& path);
-
 void save_tensors(const std::filesystem::path& path, const NamedTensors& tensors);
 NamedTensors load_tensors(const std::filesystem::path& path);
 
@@ -45,13 +42,27 @@ NamedTensors module_state(const torch::nn::Module& module);
 // Copies `state` into the module's parameters and buffers; every name must match with the same shape.
 void load_module_state(torch::nn::Module& module, const NamedTensors& state, const std::string& what);
 
-// checkpoints/epoch_0003.ckpt style management.
+// checkpoints/step_000000120.ckpt style management.
 class CheckpointDir {
  public:
   explicit CheckpointDir(std::filesystem::path dir) : dir_(std::move(dir)) {}
   std::filesystem::path path_for(const TrainPosition& p) const;
   std::filesystem::path latest() const;  // empty when there is none
-  void prune(size_t keep) const;         // removes the oldest beyond `keep`
+
+  // The newest checkpoint that loads and matches its checksum. Newer damaged ones are renamed
+  // to <name>.damaged (out of the rotation, kept for inspection) and listed in `damaged`;
+  // throws naming every damaged file when none is intact (or there is none at all).
+  struct Damaged {
+    std::filesystem::path path;
+    std::string why;
+  };
+  struct Intact {
+    std::filesystem::path path;
+    Checkpoint checkpoint;
+    std::vector<Damaged> damaged;
+  };
+  Intact load_newest_intact() const;
+  void prune(size_t keep) const;  // removes the oldest beyond `keep`
   const std::filesystem::path& dir() const { return dir_; }
 
  private:

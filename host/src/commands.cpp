@@ -19,6 +19,7 @@
 #include "report/report.h"
 #include "report/study_report.h"
 #include "run_folder.h"
+#include "run_lock.h"
 #include "scaffold/scaffold.h"
 #include "runtime.h"
 #include "ssl/sdk/error.h"
@@ -193,6 +194,7 @@ int cmd_run(const CommonOptions& common, const PipelineOptions& opt, const RunRe
   Pipeline p = resolve_with_overrides(std::move(root), registry, fs::path(opt.file), opt.overrides);
   const fs::path run_dir = run.output.empty() ? fs::path("runs") / p.name() : fs::path(run.output);
   RunRequest request = run;
+  const RunFolderLock lock(run_dir);  // before looking at the folder: one process per run folder
   std::string note;
   request.start = plan_start(run.start, inspect_run_folder(run_dir), run_dir, note);
   if (!note.empty()) fmt::print("{}\n", note);

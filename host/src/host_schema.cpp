@@ -2,6 +2,12 @@
 
 namespace ssl::host {
 
+namespace {
+// Epoch counts beyond any real run: with the step counts of any dataset that fits in memory,
+// epochs x steps per epoch stays far inside int64 (plan_run checks the product too).
+constexpr int64_t kMaxEpochs = 1000000;
+}  // namespace
+
 const sdk::Schema& pipeline_schema() {
   static const sdk::Schema s = [] {
     sdk::Schema s;
@@ -10,7 +16,7 @@ const sdk::Schema& pipeline_schema() {
     s.add_int("seed", 0, "seed of every random stream (shuffling, augmentation, initialisation)").min(0);
     s.add_string("device", "auto", "where to train: auto picks cuda when available")
         .choices({"auto", "cpu", "cuda"});
-    s.add_int("threads", 0, "intra-op threads for torch (0: all cores)").min(0);
+    s.add_int("threads", 0, "intra-op threads for torch (0: all cores)").min(0).max(1024);
     return s;
   }();
   return s;
@@ -19,11 +25,11 @@ const sdk::Schema& pipeline_schema() {
 const sdk::Schema& data_schema() {
   static const sdk::Schema s = [] {
     sdk::Schema s;
-    s.add_int("batch_size", 256, "images per training step (per process)").min(1);
+    s.add_int("batch_size", 256, "images per training step (per process)").min(1).max(1 << 20);
     s.add_int("workers", 1, "loader threads decoding and augmenting images").min(1).max(64);
     s.add_int("prefetch", 4, "batches prepared ahead of the trainer").min(1).max(64);
     s.add_bool("drop_last", true, "drop the last incomplete batch of each epoch");
-    s.add_int("eval_batch_size", 512, "images per forward pass when extracting features").min(1);
+    s.add_int("eval_batch_size", 512, "images per forward pass when extracting features").min(1).max(1 << 20);
     return s;
   }();
   return s;
@@ -64,7 +70,7 @@ const sdk::Schema& schedule_schema() {
   static const sdk::Schema s = [] {
     sdk::Schema s;
     s.add_string("type", "cosine", "learning-rate schedule after warm-up").choices({"cosine", "constant"});
-    s.add_float("warmup_epochs", 0.0, "linear warm-up length in epochs (fractions allowed)").min(0);
+    s.add_float("warmup_epochs", 0.0, "linear warm-up length in epochs (fractions allowed)").range(0, kMaxEpochs);
     s.add_float("warmup_start_lr", 0.0, "learning rate at step 0 of the warm-up").min(0);
     s.add_float("min_lr", 0.0, "final learning rate of the cosine schedule").min(0);
     return s;
@@ -75,11 +81,11 @@ const sdk::Schema& schedule_schema() {
 const sdk::Schema& trainer_schema() {
   static const sdk::Schema s = [] {
     sdk::Schema s;
-    s.add_int("epochs", 1, "passes over the training set (0: no training, only the final evaluation of the initial model: a random-encoder or raw-pixel baseline)").min(0);
+    s.add_int("epochs", 1, "passes over the training set (0: no training, only the final evaluation of the initial model: a random-encoder or raw-pixel baseline)").range(0, kMaxEpochs);
     s.add_int("max_steps", 0, "stop after this many optimizer steps in total (0: no limit)").min(0);
     s.add_int("log_every", 10, "steps between metrics.jsonl lines").min(1);
-    s.add_int("checkpoint_every", 1, "epochs between checkpoints (0: only at the end)").min(0);
-    s.add_int("keep_checkpoints", 2, "checkpoints kept in checkpoints/ (oldest removed)").min(1);
+    s.add_int("checkpoint_every", 1, "epochs between checkpoints (0: only at the end)").range(0, kMaxEpochs);
+    s.add_int("keep_checkpoints", 2, "checkpoints kept in checkpoints/ (oldest removed)").range(1, 1000);
     s.add_bool("channels_last", true, "channels-last memory format for conv weights and inputs (+16% on resnet_small, bench/RESULTS.md)");
     s.add_string("progress", "auto", "console output: a live bar on a terminal, plain lines otherwise")
         .choices({"auto", "bar", "plain", "none"});

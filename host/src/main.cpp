@@ -12,13 +12,26 @@
 
 namespace {
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
 
 extern "C" void on_signal(int sig) {
+  g_signal = sig;
   if (g_stop.exchange(true)) {  // a second signal: stop now
     std::signal(sig, SIG_DFL);
     std::raise(sig);
   }
 }
+
+// SIGINT/SIGTERM stop a run cleanly (checkpoint, exit code 130) from the first instant: this
+// runs from the executable's .preinit_array, before any shared library's static initialisers
+// (LibTorch's take about 0.4 s, during which a signal used to kill the process with 143).
+// main() puts the default action back for the verbs that do not train.
+extern "C" void install_stop_handlers(int, char**, char**) {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+}
+__attribute__((section(".preinit_array"), used)) void (*const g_install_stop_handlers)(int, char**, char**) =
+    install_stop_handlers;
 
 int report(const std::string& what, int code) {
   fmt::print(stderr, "error: {}\n", what);
@@ -99,6 +112,11 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
+  if (!*run_cmd) {
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+    if (const int sig = g_signal) std::raise(sig);  // a signal while the command line was read
+  }
   try {
     if (*list) return cmd_list(common, list_kind);
     if (*describe) return cmd_describe(common, describe_opt);
@@ -106,8 +124,6 @@ int main(int argc, char** argv) {
     if (*run_cmd) {
       if (resume && overwrite) throw UsageError("--resume and --overwrite exclude each other");
       run.start = resume ? RunRequest::Start::Resume : overwrite ? RunRequest::Start::Overwrite : RunRequest::Start::New;
-      std::signal(SIGINT, on_signal);
-      std::signal(SIGTERM, on_signal);
       run.stop_requested = &g_stop;
       return cmd_run(common, pipeline, run);
     }

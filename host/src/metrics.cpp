@@ -3,28 +3,34 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <vector>
 
+#include "atomic_file.h"
 #include "ssl/sdk/error.h"
 
 namespace ssl::host {
 
 MetricsLog::MetricsLog(const std::filesystem::path& path, int64_t keep_until_step) : path_(path) {
-  std::vector<std::string> kept;
   if (keep_until_step >= 0) {
+    // Resume: the records up to the checkpoint's step replace the file in one atomic rename,
+    // so a crash at any moment leaves either the old history or the kept one, never less.
+    std::vector<char> kept;
     std::ifstream in(path);
     std::string line;
     while (std::getline(in, line)) {
       auto j = nlohmann::json::parse(line, nullptr, false);
-      if (j.is_discarded() || !j.contains("step")) continue;
-      if (j["step"].get<int64_t>() <= keep_until_step) kept.push_back(line);
+      if (j.is_discarded() || !j.contains("step") || !j["step"].is_number_integer()) continue;  // a torn last line
+      if (j["step"].get<int64_t>() > keep_until_step) continue;
+      kept.insert(kept.end(), line.begin(), line.end());
+      kept.push_back('\n');
     }
+    write_file_atomic(path, kept);
   }
-  file_ = std::fopen(path.c_str(), "w");
-  SSL_CHECK(file_ != nullptr, "cannot open ", path.string(), " for writing");
-  for (const auto& l : kept) std::fprintf(file_, "%s\n", l.c_str());
-  std::fflush(file_);
+  file_ = std::fopen(path.c_str(), keep_until_step >= 0 ? "a" : "w");
+  SSL_CHECK(file_ != nullptr, "cannot open ", path.string(), " for writing: ", std::strerror(errno));
 }
 
 MetricsLog::~MetricsLog() {

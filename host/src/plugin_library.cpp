@@ -55,7 +55,10 @@ std::string fingerprint_difference(const std::string& expected, const std::strin
 LoadedLibrary open_plugin_library(const fs::path& path) {
   const std::string where = path.string();
   std::error_code exists_ec;
-  if (!fs::is_regular_file(path, exists_ec)) throw PluginFileError(where + ": no such plugin file");
+  const fs::file_status st = fs::status(path, exists_ec);
+  if (!fs::exists(st)) throw PluginFileError(where + ": no such plugin file");
+  if (!fs::is_regular_file(st))
+    throw PluginFileError(where + ": not a plugin library (neither a regular file nor a folder of plugins)");
 
   // Ask the dynamic loader directly first, for its own explanation of a failure
   // ("invalid ELF header", "undefined symbol ..."); then let Boost.DLL own the handle.

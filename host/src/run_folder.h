@@ -3,6 +3,7 @@
 // backbone.pt, report.html and what the evaluators write (spectra/, embeddings/).
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "pipeline.h"
 #include "registry.h"
@@ -40,14 +41,24 @@ std::string resolved_pipeline_of(const std::filesystem::path& dir);
 // description or another console mode does not make a finished run stale.
 bool same_experiment(const std::string& resolved_a, const std::string& resolved_b);
 
+// For a --resume, compared key by key with the recorded pipeline: "path: before -> after" for
+// each key that changes what the run is (refused: the seed, the data, the views, the backbone,
+// the method), and for each key a resume may change (the run's length, the optimizer, the
+// schedule, recording, alarms, evaluators, threads and loader resources; the recorded
+// pipeline of the steps before is kept as pipeline.before_step_<N>.toml).
+std::vector<std::string> resume_conflicts(const std::string& recorded, const std::string& requested);
+std::vector<std::string> resume_changes(const std::string& recorded, const std::string& requested);
+
 // True when the run in `dir` ended: it finished (its summary record) or an alarm stopped it.
 bool run_ended(const std::filesystem::path& dir);
 
 // Builds the pipeline's runtime and trains it in `dir` as `request.start` says, already
-// decided by plan_start: New expects no run there, Resume continues the last checkpoint
-// (warning when the pipeline changed), Overwrite first removes the previous run's
-// checkpoints, metrics and backbone. A non-finite loss is reported with what the folder
-// keeps: its last checkpoint, or none.
+// decided by plan_start: New expects no run there; Resume continues the newest intact
+// checkpoint (a damaged newer one is set aside with a warning) and refuses a pipeline with
+// resume_conflicts or a checkpoint that does not fit the model; Overwrite first removes the
+// previous run's checkpoints, metrics and backbone. Nothing in the folder changes before the
+// run is known to start. The caller holds the folder's RunFolderLock. A non-finite loss is
+// reported with what the folder keeps: its last checkpoint, or none.
 TrainOutcome train_in_folder(const Registry& registry, const Pipeline& pipeline, const std::filesystem::path& dir,
                              const RunRequest& request);
 

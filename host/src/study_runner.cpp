@@ -10,6 +10,7 @@
 #include "pipeline.h"
 #include "report/study_report.h"
 #include "run_folder.h"
+#include "run_lock.h"
 #include "trainer.h"
 
 namespace ssl::host {
@@ -110,6 +111,7 @@ int run_study(const Registry& registry, const Study& study, const std::vector<st
   if (run.resume()) throw UsageError("--resume: a study continues its interrupted arms by itself; run it again");
   if (run.stop_at_step > 0) throw UsageError("--stop-at-step applies to a single pipeline, not to a study");
   const fs::path study_dir = study_folder(study, run.output);
+  const RunFolderLock study_lock(study_dir);  // one process per study folder; each arm locks its own below
   const std::vector<ArmPlan> plans =
       plan_arms(registry, study, overrides, study_dir, run.start == RunRequest::Start::Overwrite);
   print_plan(study, plans);
@@ -129,6 +131,7 @@ int run_study(const Registry& registry, const Study& study, const std::vector<st
                                                  : RunRequest::Start::New;
     arm.stop_requested = run.stop_requested;
     try {
+      const RunFolderLock arm_lock(p.dir);
       interrupted = train_in_folder(registry, *p.pipeline, p.dir, arm) == TrainOutcome::Interrupted;
     } catch (const std::exception& e) {
       // One arm failing (a NaN loss, a full disk) does not cost the others their runs.

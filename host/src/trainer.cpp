@@ -73,22 +73,14 @@ RunState plan_run(const Runtime& rt, const Loader& loader, const LoaderOptions& 
   SSL_CHECK(run.steps_per_epoch > 0, "the training set (", rt.train->size(), " images) is smaller than one batch of ",
             lo.batch_size, " with drop_last = true: lower [data] batch_size");
   run.epochs = tr.get_int("epochs");
+  constexpr int64_t kMaxSteps = int64_t{1} << 53;  // steps stay exact as doubles (schedule, metrics)
+  SSL_CHECK(run.epochs <= kMaxSteps / run.steps_per_epoch, "[trainer] epochs = ", run.epochs, " with ",
+            run.steps_per_epoch, " steps per epoch is more than the ", kMaxSteps, " steps a run can count");
   run.planned_steps = run.epochs * run.steps_per_epoch;
   run.total_steps = run.planned_steps;
   if (tr.get_int("max_steps") > 0) run.total_steps = std::min(run.total_steps, tr.get_int("max_steps"));
   run.images_per_step = lo.batch_size * lo.world_size;
   return run;
-}
-
-// Loads the folder's last checkpoint into the method and the optimizer; returns its position.
-TrainPosition resume_from_checkpoint(Runtime& rt, Optimizer& opt) {
-  CheckpointDir dir(rt.run_dir / "checkpoints");
-  const fs::path latest = dir.latest();
-  SSL_CHECK(!latest.empty(), "--resume: no checkpoint in ", dir.dir().string());
-  Checkpoint c = load_checkpoint(latest);
-  load_module_state(*rt.method, c.model, latest.string());
-  opt.load_state(c.optimizer);
-  return c.position;
 }
 
 std::string error_text(const std::exception_ptr& error) {
@@ -269,8 +261,9 @@ class TrainLoop {
 };
 }  // namespace
 
-TrainOutcome train(Runtime& rt, const RunRequest& request,
-                   std::vector<std::shared_ptr<TrainObserver>> extra_observers) {
+TrainOutcome train(Runtime& rt, const RunRequest& request, std::vector<std::shared_ptr<TrainObserver>> extra_observers,
+                   const Checkpoint* resume_from) {
+  SSL_CHECK(request.resume() == (resume_from != nullptr), "train: a resume needs its checkpoint, a fresh start none");
   const Pipeline& p = *rt.pipeline;
   const bool channels_last = p.trainer.get_bool("channels_last");
   if (channels_last) use_channels_last(*rt.method);
@@ -281,7 +274,10 @@ TrainOutcome train(Runtime& rt, const RunRequest& request,
   Optimizer opt(rt.method->parameter_groups(), p.optimizer, double(run.images_per_step) / 256.0);
   const LrSchedule schedule(p.schedule, opt.base_lr(), run.steps_per_epoch, run.planned_steps, run.total_steps);
   if (!schedule.warning().empty()) sdk::log_warning(schedule.warning());
-  if (request.resume()) run.start = resume_from_checkpoint(rt, opt);
+  if (resume_from) {  // the method's state is loaded (train_in_folder checked it fits)
+    opt.load_state(resume_from->optimizer);
+    run.start = resume_from->position;
+  }
   run.resumed = request.resume();
 
   ObserverList observers(rt.comm->rank());

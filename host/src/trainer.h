@@ -25,6 +25,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "checkpoint.h"
 #include "run_request.h"
 #include "runtime.h"
 #include "train_observer.h"
@@ -36,11 +37,13 @@ enum class TrainOutcome { Finished, Interrupted, Paused, StoppedByAlarm };
 
 // Trains the runtime's method in its run folder (metrics.jsonl, checkpoints/, backbone.pt,
 // report.html) with the standard observers, then `extra_observers` (called after them for
-// every hook). Reads from `request`: resume (start == Resume: continue from the last
-// checkpoint, which must exist), stop_requested, stop_at_step. A failure is recorded in
-// metrics.jsonl and rethrown.
+// every hook). Reads from `request`: stop_requested, stop_at_step, and start: Resume
+// continues from `resume_from` (given exactly then), whose model state the caller has already
+// loaded into the method (train_in_folder); this loads the optimizer state and the position.
+// A failure is recorded in metrics.jsonl and rethrown.
 TrainOutcome train(Runtime& runtime, const RunRequest& request,
-                   std::vector<std::shared_ptr<TrainObserver>> extra_observers = {});
+                   std::vector<std::shared_ptr<TrainObserver>> extra_observers = {},
+                   const Checkpoint* resume_from = nullptr);
 
 // Thrown when the loss stops being finite (exit code 4, checkpoints untouched).
 class NonFiniteLoss : public std::runtime_error {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "atomic_file.h"
 #include "checkpoint.h"
 
 using namespace ssl::host;
@@ -73,4 +74,52 @@ TEST_CASE("the checkpoint folder keeps the newest K files") {
   CHECK(dir.latest().filename() == "step_000000030.ckpt");
   CHECK_FALSE(fs::exists(dir.path_for({0, 10, 0})));
   CHECK(fs::exists(dir.path_for({0, 20, 0})));
+}
+
+namespace {
+// Flips one bit of the byte at `offset` (a fraction of the file's size).
+void flip_bit(const fs::path& file, double where) {
+  std::vector<char> bytes = read_file(file);
+  const auto offset = static_cast<size_t>(static_cast<double>(bytes.size()) * where);
+  bytes[offset] = static_cast<char>(bytes[offset] ^ 0x10);
+  std::ofstream(file, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+Checkpoint big_checkpoint(int64_t step) {
+  Checkpoint c;
+  c.position = {1, step, 0};
+  c.model = {{"w", at::arange(20000, at::kFloat)}};  // the tensor bytes are most of the file
+  return c;
+}
+}  // namespace
+
+TEST_CASE("a checkpoint with one flipped bit is refused as damaged, naming the file") {
+  const fs::path d = temp_dir("bitflip");
+  for (const double where : {0.3, 0.5, 0.9}) {
+    save_checkpoint(d / "c.ckpt", big_checkpoint(8));
+    flip_bit(d / "c.ckpt", where);
+    INFO("flipped at " << where);
+    CHECK_THROWS_WITH(load_checkpoint(d / "c.ckpt"), Catch::Contains("c.ckpt") &&
+                                                         (Catch::Contains("is damaged") || Catch::Contains("corrupt")) &&
+                                                         !Catch::Contains("Exception raised from"));
+  }
+}
+
+TEST_CASE("the newest intact checkpoint is chosen; damaged newer ones leave the rotation") {
+  const fs::path d = temp_dir("intact");
+  CheckpointDir dir(d);
+  for (int64_t s : {8, 16}) save_checkpoint(dir.path_for({0, s, 0}), big_checkpoint(s));
+  CHECK(dir.load_newest_intact().checkpoint.position.step == 16);
+  flip_bit(dir.path_for({0, 16, 0}), 0.5);
+  const CheckpointDir::Intact found = dir.load_newest_intact();
+  CHECK(found.checkpoint.position.step == 8);
+  CHECK(found.path.filename() == "step_000000008.ckpt");
+  REQUIRE(found.damaged.size() == 1);
+  CHECK_THAT(found.damaged[0].why, Catch::Contains("step_000000016.ckpt"));
+  CHECK(fs::exists(d / "step_000000016.ckpt.damaged"));
+  CHECK(dir.latest().filename() == "step_000000008.ckpt");
+  // None intact: the error names every damaged file.
+  flip_bit(dir.path_for({0, 8, 0}), 0.5);
+  CHECK_THROWS_WITH(dir.load_newest_intact(), Catch::Contains("no intact checkpoint") &&
+                                                  Catch::Contains("step_000000008.ckpt"));
 }

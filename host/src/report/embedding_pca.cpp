@@ -3,7 +3,7 @@
 #include <ATen/ATen.h>
 #include <fmt/core.h>
 
-#include "checkpoint.h"
+#include "atomic_file.h"
 #include "ssl/sdk/error.h"
 
 namespace ssl::host::report {

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <map>
 
-#include "checkpoint.h"
+#include "atomic_file.h"
 #include "report/run_data.h"
 #include "report/style.h"
 #include "report/svg_plot.h"

@@ -7,7 +7,7 @@
 #include <optional>
 #include <set>
 
-#include "checkpoint.h"
+#include "atomic_file.h"
 #include "report/run_data.h"
 #include "report/style.h"
 #include "report/svg_plot.h"
