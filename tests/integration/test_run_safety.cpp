@@ -1,14 +1,14 @@
 // Nothing lost: what a crash, a refused resume, a second process, an absurd budget or a
 // damaged checkpoint must not do to a run folder. Each case failed before it was fixed.
-#include <catch2/catch.hpp>
 #include <sys/stat.h>
+#include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <iterator>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "run_host.h"
 
@@ -45,12 +45,14 @@ void flip_bit(const fs::path& file) {
     bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   size_t at = bytes.size() / 2;
-  while (at + 16 < bytes.size() && std::string(bytes.begin() + static_cast<long>(at),
-                                               bytes.begin() + static_cast<long>(at) + 16).find('Z') != std::string::npos)
+  while (at + 16 < bytes.size() &&
+         std::string(bytes.begin() + static_cast<long>(at), bytes.begin() + static_cast<long>(at) + 16).find('Z') !=
+             std::string::npos)
     ++at;
   REQUIRE(at + 16 < bytes.size());
   bytes[at + 8] = static_cast<char>(bytes[at + 8] ^ 0x10);
-  std::ofstream(file, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(file, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 }  // namespace
 
@@ -97,8 +99,8 @@ TEST_CASE("a second process on a run folder is refused naming the first one's PI
   const fs::path run = d / "run";
   const std::string log = shell_quote((d / "first.log").string());
   // The first run trains for a long time in the background; the shell prints its PID.
-  auto started = run_command(shell_quote(host_binary()) + " run " + smoke() + " --output " +
-                             shell_quote(run.string()) + " --set trainer.epochs=100000 >" + log + " 2>&1 & echo $!");
+  auto started = run_command(shell_quote(host_binary()) + " run " + smoke() + " --output " + shell_quote(run.string()) +
+                             " --set trainer.epochs=100000 >" + log + " 2>&1 & echo $!");
   REQUIRE(started.code == 0);
   const std::string pid = started.out.substr(0, started.out.find('\n'));
   struct KillOnExit {
@@ -123,11 +125,11 @@ TEST_CASE("a second process on a run folder is refused naming the first one's PI
 
 TEST_CASE("budgets beyond what a run can count are refused with the key that holds them") {
   const fs::path d = scratch_dir("safe_budget");
-  for (const auto& [set, key] : std::vector<std::pair<std::string, std::string>>{
-           {"trainer.epochs=9223372036854775807", "epochs"},
-           {"trainer.epochs=2305843009213693952", "epochs"},
-           {"schedule.warmup_epochs=1e300", "warmup_epochs"},
-           {"threads=100000", "threads"}}) {
+  for (const auto& [set, key] :
+       std::vector<std::pair<std::string, std::string>>{{"trainer.epochs=9223372036854775807", "epochs"},
+                                                        {"trainer.epochs=2305843009213693952", "epochs"},
+                                                        {"schedule.warmup_epochs=1e300", "warmup_epochs"},
+                                                        {"threads=100000", "threads"}}) {
     auto r = run_smoke(d / "run", "--set " + set);
     INFO(set);
     CHECK(r.code == 2);
@@ -170,10 +172,10 @@ TEST_CASE("SIGTERM as soon as the handler is installed is a clean interruption, 
   // The handler is installed from .preinit_array, before LibTorch's static initialisers; the
   // signal is sent the moment /proc shows it caught (bit 15 of SigCgt), long before training.
   const fs::path d = scratch_dir("safe_early_term");
-  auto r = run_command("(" + shell_quote(host_binary()) + " run " + smoke() + " --output " +
-                       shell_quote((d / "run").string()) +
-                       " & pid=$!; for i in $(seq 20000); do m=$(sed -n 's/^SigCgt:\\s*//p' /proc/$pid/status "
-                       "2>/dev/null); [ -n \"$m\" ] && (( 0x$m & 0x4000 )) && break; done; kill -TERM $pid; wait $pid)");
+  auto r = run_command(
+      "(" + shell_quote(host_binary()) + " run " + smoke() + " --output " + shell_quote((d / "run").string()) +
+      " & pid=$!; for i in $(seq 20000); do m=$(sed -n 's/^SigCgt:\\s*//p' /proc/$pid/status "
+      "2>/dev/null); [ -n \"$m\" ] && (( 0x$m & 0x4000 )) && break; done; kill -TERM $pid; wait $pid)");
   CHECK(r.code == 130);
   CHECK_THAT(r.out, Catch::Contains("interrupted at epoch 1 step 0: checkpoint saved"));
 }

@@ -82,7 +82,8 @@ void flip_bit(const fs::path& file, double where) {
   std::vector<char> bytes = read_file(file);
   const auto offset = static_cast<size_t>(static_cast<double>(bytes.size()) * where);
   bytes[offset] = static_cast<char>(bytes[offset] ^ 0x10);
-  std::ofstream(file, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(file, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 Checkpoint big_checkpoint(int64_t step) {
@@ -99,9 +100,9 @@ TEST_CASE("a checkpoint with one flipped bit is refused as damaged, naming the f
     save_checkpoint(d / "c.ckpt", big_checkpoint(8));
     flip_bit(d / "c.ckpt", where);
     INFO("flipped at " << where);
-    CHECK_THROWS_WITH(load_checkpoint(d / "c.ckpt"), Catch::Contains("c.ckpt") &&
-                                                         (Catch::Contains("is damaged") || Catch::Contains("corrupt")) &&
-                                                         !Catch::Contains("Exception raised from"));
+    CHECK_THROWS_WITH(load_checkpoint(d / "c.ckpt"),
+                      Catch::Contains("c.ckpt") && (Catch::Contains("is damaged") || Catch::Contains("corrupt")) &&
+                          !Catch::Contains("Exception raised from"));
   }
 }
 
@@ -120,6 +121,6 @@ TEST_CASE("the newest intact checkpoint is chosen; damaged newer ones leave the 
   CHECK(dir.latest().filename() == "step_000000008.ckpt");
   // None intact: the error names every damaged file.
   flip_bit(dir.path_for({0, 8, 0}), 0.5);
-  CHECK_THROWS_WITH(dir.load_newest_intact(), Catch::Contains("no intact checkpoint") &&
-                                                  Catch::Contains("step_000000008.ckpt"));
+  CHECK_THROWS_WITH(dir.load_newest_intact(),
+                    Catch::Contains("no intact checkpoint") && Catch::Contains("step_000000008.ckpt"));
 }

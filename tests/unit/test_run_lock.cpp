@@ -1,25 +1,23 @@
 // RunFolderLock: one process per run folder, released however the holder ends.
-#include <catch2/catch.hpp>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "diagnostics.h"
+#include "run_host.h"
 #include "run_lock.h"
 
 using namespace ssl::host;
 namespace fs = std::filesystem;
 
 namespace {
-fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("ssl_lock_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
-}
+// A run folder that does not exist yet, in a fresh scratch folder.
+fs::path temp_dir(const std::string& name) { return ssl::test::scratch_dir("lock_" + name) / "run"; }
 }  // namespace
 
 TEST_CASE("a second lock on a run folder is refused naming the holder's PID") {
