@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "atomic_file.h"
+#include "diagnostics.h"
 #include "ssl/sdk/error.h"
 
 namespace ssl::host {
@@ -46,11 +47,6 @@ int64_t checksum(const NamedTensors& entries) {
   }
   return static_cast<int64_t>(crc);
 }
-
-std::string error_text(const std::exception& e) {
-  const auto* torch_error = dynamic_cast<const c10::Error*>(&e);
-  return torch_error ? torch_error->what_without_backtrace() : e.what();
-}
 }  // namespace
 
 void save_tensors(const fs::path& path, const NamedTensors& tensors) {
@@ -65,7 +61,7 @@ NamedTensors load_tensors(const fs::path& path) {
   try {
     v = torch::jit::pickle_load(bytes);
   } catch (const std::exception& e) {
-    SSL_FAIL(path.string(), " is not a readable tensor file (truncated or corrupt?): ", error_text(e).substr(0, 200));
+    SSL_FAIL(path.string(), " is not a readable tensor file (truncated or corrupt?): ", error_message(e).substr(0, 200));
   }
   SSL_CHECK(v.isGenericDict(), path.string(), " does not hold a dict of tensors");
   NamedTensors out;
@@ -183,7 +179,7 @@ CheckpointDir::Intact CheckpointDir::load_newest_intact() const {
       out.path = *it;
       break;
     } catch (const std::exception& e) {
-      out.damaged.push_back({*it, error_text(e)});
+      out.damaged.push_back({*it, error_message(e)});
     }
   }
   if (out.path.empty()) {

@@ -53,6 +53,10 @@ class PluginFileError : public PluginLoadError {
   using PluginLoadError::PluginLoadError;
 };
 
+// What a user reads of an exception: LibTorch's errors without their C++ backtrace
+// ("Exception raised from ..."), any other one as it is.
+std::string error_message(const std::exception& e);
+
 // A usage error on the command line (exit code 2).
 class UsageError : public std::runtime_error {
  public:

@@ -81,32 +81,34 @@ std::map<std::string, std::string> resolved_entries(const std::string& toml) {
   return out;
 }
 
-// "path: before -> after" for every key that differs and `counts(path)` says matters.
-template <typename Pred>
-std::vector<std::string> differences(const std::string& a, const std::string& b, Pred counts) {
+// Every key whose value differs between two resolved pipelines: its path and
+// "path: before -> after".
+std::vector<std::pair<std::string, std::string>> differing_keys(const std::string& a, const std::string& b) {
   const auto ea = resolved_entries(a), eb = resolved_entries(b);
   std::map<std::string, std::pair<std::string, std::string>> all;
   for (const auto& [k, v] : ea) all[k].first = v;
   for (const auto& [k, v] : eb) all[k].second = v;
-  std::vector<std::string> out;
+  std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [k, v] : all) {
-    if (v.first == v.second || !counts(k)) continue;
-    out.push_back(k + ": " + (ea.count(k) ? v.first : "(none)") + " -> " + (eb.count(k) ? v.second : "(none)"));
+    if (v.first == v.second) continue;
+    out.emplace_back(k, k + ": " + (ea.count(k) ? v.first : "(none)") + " -> " + (eb.count(k) ? v.second : "(none)"));
   }
   return out;
 }
 }  // namespace
 
 bool same_experiment(const std::string& a, const std::string& b) {
-  return differences(a, b, [](const std::string& k) { return !presentation(k); }).empty();
+  const auto diffs = differing_keys(a, b);
+  return std::all_of(diffs.begin(), diffs.end(), [](const auto& d) { return presentation(d.first); });
 }
 
-std::vector<std::string> resume_conflicts(const std::string& recorded, const std::string& requested) {
-  return differences(recorded, requested, [](const std::string& k) { return !resumable(k); });
-}
-
-std::vector<std::string> resume_changes(const std::string& recorded, const std::string& requested) {
-  return differences(recorded, requested, [](const std::string& k) { return resumable(k) && !presentation(k); });
+ResumeDiff resume_diff(const std::string& recorded, const std::string& requested) {
+  ResumeDiff out;
+  for (auto& [path, text] : differing_keys(recorded, requested)) {
+    if (!resumable(path)) out.conflicts.push_back(std::move(text));
+    else if (!presentation(path)) out.changes.push_back(std::move(text));
+  }
+  return out;
 }
 
 bool run_ended(const fs::path& dir) {
@@ -155,40 +157,49 @@ std::string checkpoint_note(const fs::path& dir) {
 }  // namespace
 
 namespace {
-// For --resume: refuses a pipeline that changes what the run is, then loads the newest intact
-// checkpoint into the method (refusing one that does not fit the model). Nothing is written
-// to the folder before this succeeds.
-Checkpoint checkpoint_to_resume(const Runtime& rt, const fs::path& dir, const std::string& resolved) {
-  const std::string recorded = resolved_pipeline_of(dir);
-  if (!recorded.empty()) {
-    const auto conflicts = resume_conflicts(recorded, resolved);
-    if (!conflicts.empty()) {
+// What a --resume continues: the checkpoint, and the keys it changes with the pipeline they
+// change (the recorded one).
+struct Resume {
+  Checkpoint checkpoint;
+  std::string recorded;              // pipeline.resolved.toml as the run left it
+  std::vector<std::string> changes;  // resume_diff(...).changes
+};
+
+// Refuses a pipeline that changes what the run is, then loads the newest intact checkpoint
+// into the method (refusing one that does not fit the model). Writes nothing to the folder
+// (but for setting damaged checkpoints aside).
+Resume prepare_resume(const Runtime& rt, const fs::path& dir, const std::string& resolved) {
+  Resume r;
+  r.recorded = resolved_pipeline_of(dir);
+  if (!r.recorded.empty()) {
+    ResumeDiff diff = resume_diff(r.recorded, resolved);
+    if (!diff.conflicts.empty()) {
       std::string msg = "--resume: the pipeline changes what the run in " + dir.string() + " trains:";
-      for (size_t i = 0; i < std::min<size_t>(conflicts.size(), 8); ++i) msg += "\n  " + conflicts[i];
-      if (conflicts.size() > 8) msg += fmt::format("\n  ... and {} more", conflicts.size() - 8);
+      for (size_t i = 0; i < std::min<size_t>(diff.conflicts.size(), 8); ++i) msg += "\n  " + diff.conflicts[i];
+      if (diff.conflicts.size() > 8) msg += fmt::format("\n  ... and {} more", diff.conflicts.size() - 8);
       throw UsageError(msg +
                        "\na resume may change the run's length, optimizer, schedule, recording, alarms, "
                        "evaluators and threads, not what it trains; start a new run with --overwrite or --output");
     }
+    r.changes = std::move(diff.changes);
   }
   CheckpointDir::Intact found = CheckpointDir(dir / "checkpoints").load_newest_intact();
   for (const auto& d : found.damaged)
     sdk::log_warning(d.why + "; renamed to " + d.path.filename().string() + ".damaged, resuming from the older " +
                      found.path.filename().string());
   load_module_state(*rt.method, found.checkpoint.model, found.path.string());
-  return std::move(found.checkpoint);
+  r.checkpoint = std::move(found.checkpoint);
+  return r;
 }
 
 // A resume that changes keys keeps the record of what the steps before it ran with:
 // pipeline.before_step_<N>.toml is the pipeline of steps 1..N.
-void record_resume_changes(const fs::path& dir, const std::string& resolved, int64_t step) {
-  const std::string recorded = resolved_pipeline_of(dir);
-  if (recorded.empty()) return;
-  const auto changes = resume_changes(recorded, resolved);
-  if (changes.empty()) return;
+void record_resume_changes(const fs::path& dir, const Resume& r) {
+  if (r.changes.empty()) return;
+  const int64_t step = r.checkpoint.position.step;
   const fs::path before = dir / fmt::format("pipeline.before_step_{}.toml", step);
-  write_file_atomic(before, std::vector<char>(recorded.begin(), recorded.end()));
-  for (const auto& change : changes) fmt::print("resume: {}\n", change);
+  write_file_atomic(before, std::vector<char>(r.recorded.begin(), r.recorded.end()));
+  for (const auto& change : r.changes) fmt::print("resume: {}\n", change);
   fmt::print("resume: the pipeline of steps 1..{} is kept in {}\n", step, before.string());
 }
 }  // namespace
@@ -198,10 +209,10 @@ TrainOutcome train_in_folder(const Registry& registry, const Pipeline& p, const 
   using Start = RunRequest::Start;
   Runtime rt = build_runtime(p, registry, dir);
   const std::string resolved = to_toml(p);
-  std::optional<Checkpoint> resume;
-  if (request.start == Start::Resume) resume = checkpoint_to_resume(rt, dir, resolved);
+  std::optional<Resume> resume;
+  if (request.start == Start::Resume) resume = prepare_resume(rt, dir, resolved);
   // The run is known to start: from here on the folder changes.
-  if (resume) record_resume_changes(dir, resolved, resume->position.step);
+  if (resume) record_resume_changes(dir, *resume);
   std::error_code ec;
   if (request.start == Start::Overwrite) {
     for (const char* name : {"checkpoints", "spectra", "embeddings"}) fs::remove_all(dir / name, ec);
@@ -213,7 +224,7 @@ TrainOutcome train_in_folder(const Registry& registry, const Pipeline& p, const 
   fmt::print("run {}: method {}, backbone {}, {} training images, device {}\n", p.name(), p.method.type(),
              p.backbone.type(), rt.train->size(), rt.device.str());
   try {
-    return train(rt, request, {}, resume ? &*resume : nullptr);
+    return train(rt, request, {}, resume ? &resume->checkpoint : nullptr);
   } catch (const NonFiniteLoss& e) {
     throw NonFiniteLoss(e.what() + checkpoint_note(dir));
   }

@@ -37,7 +37,7 @@ RunRequest::Start plan_start(RunRequest::Start requested, const RunFolderState& 
 std::string resolved_pipeline_of(const std::filesystem::path& dir);
 
 // True when two resolved pipelines describe the same experiment: equal but for the keys that
-// only change how a run is shown (the top-level `description`, `trainer.progress`): a reworded
+// only change how a run is shown (the top-level `name` and `description`, `trainer.progress`): a reworded
 // description or another console mode does not make a finished run stale.
 bool same_experiment(const std::string& resolved_a, const std::string& resolved_b);
 
@@ -46,8 +46,11 @@ bool same_experiment(const std::string& resolved_a, const std::string& resolved_
 // the method), and for each key a resume may change (the run's length, the optimizer, the
 // schedule, recording, alarms, evaluators, threads and loader resources; the recorded
 // pipeline of the steps before is kept as pipeline.before_step_<N>.toml).
-std::vector<std::string> resume_conflicts(const std::string& recorded, const std::string& requested);
-std::vector<std::string> resume_changes(const std::string& recorded, const std::string& requested);
+struct ResumeDiff {
+  std::vector<std::string> conflicts;  // refused
+  std::vector<std::string> changes;    // allowed, printed and recorded
+};
+ResumeDiff resume_diff(const std::string& recorded, const std::string& requested);
 
 // True when the run in `dir` ended: it finished (its summary record) or an alarm stopped it.
 bool run_ended(const std::filesystem::path& dir);
@@ -55,7 +58,7 @@ bool run_ended(const std::filesystem::path& dir);
 // Builds the pipeline's runtime and trains it in `dir` as `request.start` says, already
 // decided by plan_start: New expects no run there; Resume continues the newest intact
 // checkpoint (a damaged newer one is set aside with a warning) and refuses a pipeline with
-// resume_conflicts or a checkpoint that does not fit the model; Overwrite first removes the
+// resume_diff conflicts or a checkpoint that does not fit the model; Overwrite first removes the
 // previous run's checkpoints, metrics and backbone. Nothing in the folder changes before the
 // run is known to start. The caller holds the folder's RunFolderLock. A non-finite loss is
 // reported with what the folder keeps: its last checkpoint, or none.

@@ -40,7 +40,6 @@ RunFolderLock::RunFolderLock(const fs::path& dir) : dir_(dir) {
     const int err = errno;
     const std::string pid = holder_pid(fd_);
     ::close(fd_);
-    fd_ = -1;
     if (err == EWOULDBLOCK)
       throw UsageError(dir.string() + " is in use by another ssl-host process" +
                        (pid.empty() ? std::string() : " (PID " + pid + ")") +
@@ -54,14 +53,7 @@ RunFolderLock::RunFolderLock(const fs::path& dir) : dir_(dir) {
   (void)recorded;
 }
 
-RunFolderLock::RunFolderLock(RunFolderLock&& other) noexcept
-    : dir_(std::move(other.dir_)), created_(other.created_), fd_(other.fd_) {
-  other.fd_ = -1;
-  other.created_ = false;
-}
-
 RunFolderLock::~RunFolderLock() {
-  if (fd_ < 0) return;
   std::error_code ec;
   if (created_) {
     bool only_lock = true;

@@ -17,8 +17,6 @@ class RunFolderLock {
   ~RunFolderLock();
   RunFolderLock(const RunFolderLock&) = delete;
   RunFolderLock& operator=(const RunFolderLock&) = delete;
-  RunFolderLock(RunFolderLock&& other) noexcept;
-  RunFolderLock& operator=(RunFolderLock&&) = delete;
 
   static constexpr const char* kFileName = ".lock";
 

@@ -1,6 +1,5 @@
 #include "study_runner.h"
 
-#include <c10/util/Exception.h>
 #include <fmt/core.h>
 
 #include <optional>
@@ -136,8 +135,7 @@ int run_study(const Registry& registry, const Study& study, const std::vector<st
     } catch (const std::exception& e) {
       // One arm failing (a NaN loss, a full disk) does not cost the others their runs.
       ++failed;
-      const auto* torch_error = dynamic_cast<const c10::Error*>(&e);
-      refs[i].error = torch_error ? torch_error->what_without_backtrace() : e.what();
+      refs[i].error = error_message(e);
       fmt::print(stderr, "error: arm '{}' failed: {}\n", p.arm->name, refs[i].error);
     }
     report::write_study(study_dir, study.name, study.description, refs);  // the page follows the study

@@ -1,7 +1,6 @@
 #include "trainer.h"
 
 #include <ATen/ATen.h>
-#include <c10/util/Exception.h>
 #include <fmt/core.h>
 
 #include <chrono>
@@ -11,6 +10,7 @@
 #include <optional>
 
 #include "checkpoint.h"
+#include "diagnostics.h"
 #include "evaluation.h"
 #include "loader.h"
 #include "observers/standard_observers.h"
@@ -86,10 +86,8 @@ RunState plan_run(const Runtime& rt, const Loader& loader, const LoaderOptions& 
 std::string error_text(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
-  } catch (const c10::Error& e) {
-    return e.what_without_backtrace();
   } catch (const std::exception& e) {
-    return e.what();
+    return error_message(e);
   } catch (...) {
     return "unknown error";
   }
@@ -263,7 +261,6 @@ class TrainLoop {
 
 TrainOutcome train(Runtime& rt, const RunRequest& request, std::vector<std::shared_ptr<TrainObserver>> extra_observers,
                    const Checkpoint* resume_from) {
-  SSL_CHECK(request.resume() == (resume_from != nullptr), "train: a resume needs its checkpoint, a fresh start none");
   const Pipeline& p = *rt.pipeline;
   const bool channels_last = p.trainer.get_bool("channels_last");
   if (channels_last) use_channels_last(*rt.method);
@@ -278,7 +275,7 @@ TrainOutcome train(Runtime& rt, const RunRequest& request, std::vector<std::shar
     opt.load_state(resume_from->optimizer);
     run.start = resume_from->position;
   }
-  run.resumed = request.resume();
+  run.resumed = resume_from != nullptr;
 
   ObserverList observers(rt.comm->rank());
   add_standard_observers(observers, rt, opt);

@@ -37,10 +37,10 @@ enum class TrainOutcome { Finished, Interrupted, Paused, StoppedByAlarm };
 
 // Trains the runtime's method in its run folder (metrics.jsonl, checkpoints/, backbone.pt,
 // report.html) with the standard observers, then `extra_observers` (called after them for
-// every hook). Reads from `request`: stop_requested, stop_at_step, and start: Resume
-// continues from `resume_from` (given exactly then), whose model state the caller has already
-// loaded into the method (train_in_folder); this loads the optimizer state and the position.
-// A failure is recorded in metrics.jsonl and rethrown.
+// every hook). Reads stop_requested and stop_at_step from `request`. With `resume_from` the
+// run continues from that checkpoint: the caller has already loaded its model state into the
+// method (train_in_folder, which checks it fits); this loads the optimizer state and the
+// position. A failure is recorded in metrics.jsonl and rethrown.
 TrainOutcome train(Runtime& runtime, const RunRequest& request,
                    std::vector<std::shared_ptr<TrainObserver>> extra_observers = {},
                    const Checkpoint* resume_from = nullptr);

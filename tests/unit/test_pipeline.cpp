@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "config_tree.h"
 #include "fake_plugin.h"
@@ -141,13 +142,16 @@ TEST_CASE("the resolved pipeline round-trips through TOML") {
 namespace {
 // Methods registered with add_method<T>: one declaring 1..3 views through a static views()
 // that reads its config, one with its own sample transform, one with no views() at all. They
-// are only registered and resolved, never trained.
-class StubMethod : public ssl::sdk::Method {
+// are only registered and resolved (their schema and views() are what these tests read); a
+// training step on one of them is a test bug and says so.
+class ResolveOnlyMethod : public ssl::sdk::Method {
  public:
-  ssl::sdk::StepOutput training_step(const ssl::sdk::Batch&, const ssl::sdk::StepInfo&) override { return {}; }
+  ssl::sdk::StepOutput training_step(const ssl::sdk::Batch&, const ssl::sdk::StepInfo&) override {
+    throw std::logic_error("a resolve-only test method was trained");
+  }
   std::shared_ptr<ssl::sdk::Backbone> backbone() const override { return nullptr; }
 };
-class WideMethod final : public StubMethod {
+class WideMethod final : public ResolveOnlyMethod {
  public:
   WideMethod(const ssl::sdk::Config&, const ssl::sdk::BuildContext&) {}
   static ssl::sdk::Schema schema() {
@@ -157,13 +161,13 @@ class WideMethod final : public StubMethod {
   }
   static ssl::sdk::ViewSpec views(const ssl::sdk::Config& c) { return {1, c.get_int("max_views")}; }
 };
-class PretextMethod final : public StubMethod {
+class PretextMethod final : public ResolveOnlyMethod {
  public:
   PretextMethod(const ssl::sdk::Config&, const ssl::sdk::BuildContext&) {}
   static ssl::sdk::Schema schema() { return {}; }
   static ssl::sdk::ViewSpec views(const ssl::sdk::Config&) { return {9, 9, true}; }
 };
-class PlainMethod final : public StubMethod {
+class PlainMethod final : public ResolveOnlyMethod {
  public:
   PlainMethod(const ssl::sdk::Config&, const ssl::sdk::BuildContext&) {}
   static ssl::sdk::Schema schema() { return {}; }
