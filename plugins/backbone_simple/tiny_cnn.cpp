@@ -18,27 +18,15 @@
 
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/error.h"
-#include "ssl/sdk/log.h"
 #include "ssl/sdk/registrar.h"
 
 namespace ssl::plugins::backbone_simple {
 namespace {
 
-// in_channels, or the training images' channels when it is 0 (3 when those are unknown too).
-int64_t resolve_in_channels(const sdk::Config& cfg, const sdk::BuildContext& ctx) {
-  int64_t in_channels = cfg.get_int("in_channels");
-  if (in_channels == 0) in_channels = ctx.input_channels;
-  if (in_channels == 0) {
-    sdk::log_warning(cfg.context() + ": in_channels = 0 and the input channels are not known yet; assuming 3");
-    in_channels = 3;
-  }
-  return in_channels;
-}
-
 class TinyCnn final : public sdk::Backbone {
  public:
   TinyCnn(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-      : TinyCnn(resolve_in_channels(cfg, ctx), cfg.get_int("width")) {}
+      : TinyCnn(sdk::input_channels(cfg, ctx), cfg.get_int("width")) {}
   static sdk::Schema schema();
   // images [N, in_channels, H, W] -> [N, 8 * width]
   at::Tensor forward(const at::Tensor& images) override;

@@ -50,6 +50,7 @@ sdk::Features extract_split(sdk::EvalContext& ctx, const sdk::FeatureRequest& re
   return f;
 }
 
+namespace {
 LabelledFeatures keep_labelled(const sdk::Features& features, sdk::Split split, const std::string& evaluator) {
   const std::string name = sdk::split_name(split);
   SSL_CHECK(features.labels.defined(), evaluator, " needs labels, but the ", name,
@@ -91,6 +92,11 @@ TrainTestFeatures labelled_train_test(sdk::EvalContext& ctx, int64_t max_train, 
             out.train.values.size(1), " dimensions but test features have ", out.test.values.size(1));
   out.num_classes = infer_num_classes(*ctx.features, out.train.labels, out.test.labels);
   return out;
+}
+}  // namespace
+
+TrainTestFeatures TrainTestSubset::features(sdk::EvalContext& ctx, const std::string& evaluator) const {
+  return labelled_train_test(ctx, max_train_, max_test_, evaluator);
 }
 
 void TrainTestSubset::add_keys(sdk::Schema& schema, const std::string& train_doc) {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "feature_utils.h"
+#include "ssl/nn/losses.h"
 #include "ssl/sdk/error.h"
 #include "ssl/sdk/evaluator.h"
 #include "ssl/sdk/features.h"
@@ -14,8 +15,6 @@
 
 namespace ssl::plugins::evaluator_core {
 namespace {
-
-at::Tensor l2_normalize(const at::Tensor& x) { return x / x.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12); }
 
 void check_inputs(const at::Tensor& bank, const at::Tensor& bank_labels, const at::Tensor& queries, int64_t num_classes,
                   const KnnOptions& options) {
@@ -37,13 +36,13 @@ void for_each_chunk(const at::Tensor& bank, const at::Tensor& bank_labels, const
                     int64_t num_classes, const KnnOptions& options,
                     const std::function<void(int64_t, const at::Tensor&)>& fn) {
   check_inputs(bank, bank_labels, queries, num_classes, options);
-  const at::Tensor b = l2_normalize(bank.to(at::kFloat));
+  const at::Tensor b = nn::l2_normalize(bank.to(at::kFloat));
   const at::Tensor bt = b.t().contiguous();  // [D, Nb]
   const at::Tensor labels = bank_labels.to(b.device(), at::kLong);
   const int64_t k = std::min(options.k, b.size(0));
   for (int64_t start = 0; start < queries.size(0); start += options.chunk_size) {
     const int64_t len = std::min(options.chunk_size, queries.size(0) - start);
-    const at::Tensor q = l2_normalize(queries.narrow(0, start, len).to(b.device(), at::kFloat));
+    const at::Tensor q = nn::l2_normalize(queries.narrow(0, start, len).to(b.device(), at::kFloat));
     const auto top = at::matmul(q, bt).topk(k, /*dim=*/1);  // values, indices: [B, k]
     const at::Tensor weights = (std::get<0>(top) / options.temperature).exp();
     const at::Tensor neighbour_labels = labels.index_select(0, std::get<1>(top).reshape({-1})).reshape({len, k});

@@ -30,9 +30,11 @@ namespace {
 class MoCoV2 final : public nn::ProjectedMethod {
  public:
   MoCoV2(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-      : nn::ProjectedMethod(cfg, ctx, "moco_v2"), target_(register_target(cfg, ctx)),
-        queue_(register_module("queue", nn::KeyQueue(cfg.get_int("queue_size"), cfg.get_int("proj_dim")))),
-        temperature_(cfg.get_float("temperature")), bn_splits_(cfg.get_int("bn_splits")) {}
+      : nn::ProjectedMethod(cfg, ctx, "moco_v2"), temperature_(cfg.get_float("temperature")),
+        bn_splits_(cfg.get_int("bn_splits")) {
+    register_target(cfg, ctx);  // before the queue: the order of their seeded initialisation
+    queue_ = register_module("queue", nn::KeyQueue(cfg.get_int("queue_size"), cfg.get_int("proj_dim")));
+  }
 
   static sdk::Schema schema() {
     sdk::Schema s;
@@ -75,7 +77,6 @@ class MoCoV2 final : public nn::ProjectedMethod {
   }
 
   // EMA of the key encoder with the cosine momentum of info.progress().
-  void after_step(const sdk::StepInfo& info) override { target_->update(*backbone_, projector_, info.progress()); }
 
  private:
   // Key encoder output [N, proj_dim] of images (split-BN when bn_splits > 1), no gradient.
@@ -94,8 +95,7 @@ class MoCoV2 final : public nn::ProjectedMethod {
     return at::empty_like(k_shuffled).index_copy_(0, perm, k_shuffled);
   }
 
-  nn::MomentumEncoder target_;
-  nn::KeyQueue queue_;
+  nn::KeyQueue queue_{nullptr};
   double temperature_;
   int64_t bn_splits_;
 };

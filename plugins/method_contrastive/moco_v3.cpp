@@ -19,7 +19,9 @@ class MoCoV3 final : public nn::ProjectedMethod {
  public:
   MoCoV3(const sdk::Config& cfg, const sdk::BuildContext& ctx)
       : nn::ProjectedMethod(cfg, ctx, "moco_v3"), predictor_(register_predictor(cfg)),
-        target_(register_target(cfg, ctx)), temperature_(cfg.get_float("temperature")) {}
+        temperature_(cfg.get_float("temperature")) {
+    register_target(cfg, ctx);
+  }
 
   static sdk::Schema schema() {
     sdk::Schema s;
@@ -52,11 +54,8 @@ class MoCoV3 final : public nn::ProjectedMethod {
     return out;
   }
 
-  void after_step(const sdk::StepInfo& info) override { target_->update(*backbone_, projector_, info.progress()); }
-
  private:
   nn::MLPHead predictor_;
-  nn::MomentumEncoder target_;
   double temperature_;
 };
 

@@ -17,7 +17,8 @@ namespace {
 class BYOL final : public nn::ProjectedMethod {
  public:
   BYOL(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-      : nn::ProjectedMethod(cfg, ctx, "byol"), predictor_(register_predictor(cfg)), target_(register_target(cfg, ctx)) {
+      : nn::ProjectedMethod(cfg, ctx, "byol"), predictor_(register_predictor(cfg)) {
+    register_target(cfg, ctx);
   }
 
   static sdk::Schema schema() {
@@ -46,11 +47,9 @@ class BYOL final : public nn::ProjectedMethod {
   }
 
   // EMA of the target with the cosine momentum of info.progress().
-  void after_step(const sdk::StepInfo& info) override { target_->update(*backbone_, projector_, info.progress()); }
 
  private:
   nn::MLPHead predictor_;
-  nn::MomentumEncoder target_;
 };
 
 }  // namespace

@@ -4,22 +4,16 @@
 
 namespace ssl::nn {
 
-void add_head_keys(sdk::Schema& s, const std::string& prefix, const std::string& what,
-                   const HeadDefaults& d) {
+void add_head_keys(sdk::Schema& s, const std::string& prefix, const std::string& what, const HeadDefaults& d) {
   s.add_int(prefix + "_hidden_dim", d.hidden_dim, "hidden width of the " + what + " MLP").min(1);
-  if (d.out_dim > 0)
-    s.add_int(prefix + "_dim", d.out_dim, "output width of the " + what).min(1);
-  s.add_int(prefix + "_layers", d.layers, "Linear layers in the " + what + " (1 = linear map)")
-      .range(1, 8);
-  s.add_bool(prefix + "_batch_norm", d.batch_norm,
-             "BatchNorm after each hidden Linear of the " + what);
+  if (d.out_dim > 0) s.add_int(prefix + "_dim", d.out_dim, "output width of the " + what).min(1);
+  s.add_int(prefix + "_layers", d.layers, "Linear layers in the " + what + " (1 = linear map)").range(1, 8);
+  s.add_bool(prefix + "_batch_norm", d.batch_norm, "BatchNorm after each hidden Linear of the " + what);
   s.add_bool(prefix + "_last_batch_norm", d.last_batch_norm,
-             "BatchNorm without affine after the last Linear of the " + what +
-                 " (SimSiam, MoCo v3 projectors)");
+             "BatchNorm without affine after the last Linear of the " + what + " (SimSiam, MoCo v3 projectors)");
 }
 
-MLPHead make_head(const sdk::Config& cfg, const std::string& prefix, int64_t in_dim,
-                  int64_t out_dim) {
+MLPHead make_head(const sdk::Config& cfg, const std::string& prefix, int64_t in_dim, int64_t out_dim) {
   const int64_t out = out_dim > 0 ? out_dim : cfg.get_int(prefix + "_dim");
   return MLPHead(MLPHeadOptions(in_dim, cfg.get_int(prefix + "_hidden_dim"), out)
                      .num_layers(cfg.get_int(prefix + "_layers"))
@@ -28,8 +22,7 @@ MLPHead make_head(const sdk::Config& cfg, const std::string& prefix, int64_t in_
                      .last_bn_affine(false));
 }
 
-std::shared_ptr<sdk::Backbone> build_backbone(const sdk::BuildContext& ctx,
-                                              const std::string& method) {
+std::shared_ptr<sdk::Backbone> build_backbone(const sdk::BuildContext& ctx, const std::string& method) {
   SSL_CHECK(static_cast<bool>(ctx.make_backbone), "method ", method,
             ": BuildContext::make_backbone is empty (no [backbone] table was resolved)");
   auto backbone = ctx.make_backbone();
@@ -41,8 +34,7 @@ std::shared_ptr<sdk::Comm> resolve_comm(const sdk::BuildContext& ctx) {
   return ctx.comm ? ctx.comm : sdk::make_local_comm();
 }
 
-ProjectedMethod::ProjectedMethod(const sdk::Config& cfg, const sdk::BuildContext& ctx,
-                                 const std::string& method)
+ProjectedMethod::ProjectedMethod(const sdk::Config& cfg, const sdk::BuildContext& ctx, const std::string& method)
     : method_(method) {
   backbone_ = register_module("backbone", build_backbone(ctx, method));
   projector_ = register_module("projector", make_head(cfg, "proj", backbone_->num_features()));
@@ -54,8 +46,12 @@ MLPHead ProjectedMethod::register_predictor(const sdk::Config& cfg) {
   return register_module("predictor", make_head(cfg, "pred", dim, dim));
 }
 
-MomentumEncoder ProjectedMethod::register_target(const sdk::Config& cfg, const sdk::BuildContext& ctx) {
-  return register_module("target", MomentumEncoder(build_backbone(ctx, method_), *backbone_, projector_, cfg));
+void ProjectedMethod::register_target(const sdk::Config& cfg, const sdk::BuildContext& ctx) {
+  target_ = register_module("target", MomentumEncoder(build_backbone(ctx, method_), *backbone_, projector_, cfg));
+}
+
+void ProjectedMethod::after_step(const sdk::StepInfo& info) {
+  if (target_) target_->update(*backbone_, projector_, info.progress());
 }
 
 ProjectedMethod::~ProjectedMethod() = default;

@@ -68,14 +68,21 @@ class SSL_SDK_API ProjectedMethod : public sdk::Method {
   // [N, proj_dim] (BYOL, SimSiam, MoCo v3, NNCLR); the schema adds
   // add_head_keys(s, "pred", ..., {hidden, 0, ...}) (no pred_dim: the output is proj_dim wide).
   MLPHead register_predictor(const sdk::Config& cfg);
-  // Registers and returns the submodule "target": a MomentumEncoder of a new backbone
+  // Registers the submodule "target" as target_: a MomentumEncoder of a new backbone
   // (ctx.make_backbone) and a copy of the projector, initialised from the online ones (BYOL,
-  // MoCo v2 / v3); the schema adds add_momentum_keys. after_step calls
-  // target->update(*backbone_, projector_, info.progress()).
-  MomentumEncoder register_target(const sdk::Config& cfg, const sdk::BuildContext& ctx);
+  // MoCo v2 / v3); the schema adds add_momentum_keys. From then on after_step moves it toward
+  // the online backbone and projector (target_->update(..., info.progress())).
+  void register_target(const sdk::Config& cfg, const sdk::BuildContext& ctx);
 
+ public:
+  // The momentum update of target_, when register_target was called; a subclass that
+  // overrides after_step calls this one too.
+  void after_step(const sdk::StepInfo& info) override;
+
+ protected:
   std::shared_ptr<sdk::Backbone> backbone_;
   MLPHead projector_{nullptr};
+  MomentumEncoder target_{nullptr};  // set by register_target
   std::shared_ptr<sdk::Comm> comm_;
   std::string method_;  // the method's name, for error messages
 };

@@ -18,6 +18,8 @@ struct BuildContext {
   std::filesystem::path base_dir;     // folder of the pipeline file: resolve relative paths here
   std::filesystem::path run_dir;      // the run folder (empty for describe/validate)
   uint64_t seed = 0;                  // the pipeline seed, mixed with the role
+  // Where the run trains. Components are built on the CPU and the host moves the whole method
+  // (backbones included) there; read this only for work done at build time on the device.
   c10::Device device = c10::Device(c10::kCPU);
   std::shared_ptr<Comm> comm;
   int64_t input_channels = 0;         // channels of the training images (0: unknown yet)
