@@ -1,6 +1,9 @@
 #include "ssl/sdk/value.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
 #include <iomanip>
 #include <sstream>
 
@@ -22,12 +25,27 @@ const char* type_name(ValueType type) {
 ValueType type_of(const Value& value) { return static_cast<ValueType>(value.index()); }
 
 namespace {
+// A TOML basic string: quotes, backslashes and control characters escaped (a raw control
+// character would make the written file unreadable as TOML).
 std::string quote(const std::string& s) {
   std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') { out += "\\n"; continue; }
-    out += c;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          char esc[8];
+          std::snprintf(esc, sizeof(esc), "\\u%04X", u);
+          out += esc;
+        } else {
+          out += c;
+        }
+    }
   }
   return out + "\"";
 }
@@ -35,9 +53,16 @@ std::string quote(const std::string& s) {
 std::string format_double(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  // Ten significant digits read best (0.0001, 0.3333333333); more where ten would not read
+  // back as the same double: a recorded pipeline must be the pipeline that ran.
   std::ostringstream out;
   out << std::setprecision(10) << v;
   std::string s = out.str();
+  if (std::strtod(s.c_str(), nullptr) != v) {
+    out.str("");
+    out << std::setprecision(std::numeric_limits<double>::max_digits10) << v;
+    s = out.str();
+  }
   // Keep it a TOML float: 1 -> 1.0, 1e-05 stays.
   if (s.find_first_of(".en") == std::string::npos) s += ".0";
   return s;

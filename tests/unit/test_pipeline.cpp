@@ -139,6 +139,19 @@ TEST_CASE("the resolved pipeline round-trips through TOML") {
   CHECK(again.method.config.get_int_list("dims") == std::vector<int64_t>{3});
 }
 
+TEST_CASE("the resolved pipeline keeps every digit of a float and every character of a string") {
+  // Both were lost before the pipeline fuzzer: 10 significant digits, and raw control
+  // characters that made pipeline.resolved.toml unreadable.
+  Pipeline p = resolve(kGood, {"method.temperature=0.12345678901234567", "description=tab\there\x01" "bell\rend"});
+  const std::string text = to_toml(p);
+  CHECK_THAT(text, Catch::Contains("temperature = 0.12345678901234566") || Catch::Contains("temperature = 0.12345678901234567"));
+  CHECK_THAT(text, Catch::Contains("\\u0001"));
+  Pipeline again = resolve(text);
+  CHECK(again.method.config.get_float("temperature") == p.method.config.get_float("temperature"));
+  CHECK(again.settings.get_string("description") == "tab\there\x01" "bell\rend");
+  CHECK(to_toml(resolve(kGood, {"method.temperature=0.0001"})).find("temperature = 0.0001\n") != std::string::npos);
+}
+
 namespace {
 // Methods registered with add_method<T>: one declaring 1..3 views through a static views()
 // that reads its config, one with its own sample transform, one with no views() at all. They
