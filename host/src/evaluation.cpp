@@ -74,6 +74,7 @@ sdk::Features ModelFeatureSource::extract(const sdk::FeatureRequest& req) {
   std::vector<at::Tensor> labels, indices;
   try {
     while (auto batch = loader.next()) {
+      sdk::throw_if_stopped(rt_.stop);
       for (size_t v = 0; v < batch->views.size(); ++v) {
         at::Tensor x = batch->views[v].to(rt_.device);
         at::Tensor f = req.representation == sdk::Representation::Embedding ? rt_.method->embed(x)
@@ -117,6 +118,7 @@ std::map<std::string, double> run_evaluators(Runtime& rt, int64_t epochs_done, i
     ctx.final = final;
     ctx.run_dir = rt.run_dir;
     ctx.seed = rt.seed;
+    ctx.stop = rt.stop;
     sdk::EvalResult result;
     try {
       result = e.evaluator->evaluate(ctx);
@@ -138,6 +140,8 @@ std::map<std::string, double> run_evaluators(Runtime& rt, int64_t epochs_done, i
   if ((any_due || final) && rt.test && !rt.run_dir.empty()) {
     try {
       report::write_test_pca(features, rt.run_dir, epochs_done);
+    } catch (const sdk::Interrupted&) {
+      throw;
     } catch (const std::exception& e) {
       sdk::log_warning(std::string("no PCA of the test embeddings for the report: ") + e.what());
     }

@@ -30,7 +30,9 @@ using RecordSink = std::function<void(const nlohmann::json& record)>;
 
 // Runs the evaluators due after `epochs_done` epochs (all of them when `final`): hands each
 // evaluator's record to `sink` (when set) and prints it as one console line. Returns the
-// flattened "<name>/<key>" metrics.
+// flattened "<name>/<key>" metrics. When the run's stop flag is set mid-round, the extraction or
+// evaluator under way throws sdk::Interrupted between batches: the round ends there (the records
+// already handed to `sink` stay) and the exception reaches the trainer, which stops the run.
 std::map<std::string, double> run_evaluators(Runtime& runtime, int64_t epochs_done, int64_t step, bool final,
                                              const RecordSink& sink, Console& console);
 

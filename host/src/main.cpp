@@ -1,10 +1,14 @@
 // ssl-host: loads plugins, validates TOML pipelines and runs them.
+#include <unistd.h>
+
 #include <c10/util/Exception.h>
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
+#include <algorithm>
+#include <cstring>
 
 #include "commands.h"
 #include "diagnostics.h"
@@ -22,16 +26,66 @@ extern "C" void on_signal(int sig) {
   }
 }
 
-// SIGINT/SIGTERM stop a run cleanly (checkpoint, exit code 130) from the first instant: this
-// runs from the executable's .preinit_array, before any shared library's static initialisers
-// (LibTorch's take about 0.4 s, during which a signal used to kill the process with 143).
-// main() puts the default action back for the verbs that do not train.
-extern "C" void install_stop_handlers(int, char**, char**) {
+// How long an OpenMP worker spins at a barrier before it sleeps (libgomp's GOMP_SPINCOUNT;
+// libgomp's own default is 300000, about 3 ms). Spinning keeps a quiet machine's cores hot
+// between parallel regions, but beside another busy process a spinning worker holds its core
+// for whole scheduler slices while the thread it waits for has none: training fell to 0.36x
+// of its quiet speed on 2 cores. A shorter spin keeps the quiet speed and degrades in
+// proportion under load (bench/run_load_bench.sh, bench/RESULTS.md).
+constexpr const char* kOpenMpSpinCount = "GOMP_SPINCOUNT=10000";
+
+bool has_variable(char** envp, const char* name) {
+  const size_t n = std::strlen(name);
+  for (char** e = envp; e && *e; ++e)
+    if (std::strncmp(*e, name, n) == 0 && (*e)[n] == '=') return true;
+  return false;
+}
+
+// The verb: the first argument that is not an option (nor --plugin-path's value).
+const char* verb_of(char** argv) {
+  for (char** a = argv + 1; *a; ++a) {
+    if (std::strcmp(*a, "--plugin-path") == 0) {
+      if (!*++a) break;
+    } else if (**a != '-') {
+      return *a;
+    }
+  }
+  return "";
+}
+
+// libgomp reads its variables once, in its own initialiser, and this early the C library's
+// environ is not set up yet (it is assigned the original block after .preinit_array runs, so a
+// setenv here is lost): for the verbs that compute (run, eval), when the user set neither
+// OMP_WAIT_POLICY nor GOMP_SPINCOUNT, the process executes itself again with the default
+// added, before any library initialiser ran. That costs one more loading of the libraries
+// (about 0.35 s here), which is why the quick verbs skip it. If it fails (no /proc), the run
+// goes on with libgomp's default.
+void exec_with_openmp_default(char** argv, char** envp) {
+  const char* verb = verb_of(argv);
+  if (std::strcmp(verb, "run") != 0 && std::strcmp(verb, "eval") != 0) return;
+  if (has_variable(envp, "OMP_WAIT_POLICY") || has_variable(envp, "GOMP_SPINCOUNT")) return;
+  static char* env[8192];  // no heap this early: the allocator may not be initialised
+  size_t n = 0;
+  while (envp && envp[n]) ++n;
+  if (n + 2 > sizeof(env) / sizeof(env[0])) return;
+  std::copy(envp, envp + n, env);
+  env[n] = const_cast<char*>(kOpenMpSpinCount);
+  env[n + 1] = nullptr;
+  ::execve("/proc/self/exe", argv, env);
+}
+
+// Runs from the executable's .preinit_array, before any shared library's initialisers:
+// - the OpenMP default above;
+// - SIGINT/SIGTERM stop a run cleanly (checkpoint, exit code 130) from the first instant
+//   (LibTorch's initialisers take about 0.4 s, during which a signal used to kill the process
+//   with 143); main() puts the default action back for the verbs that do not train.
+extern "C" void early_process_setup(int, char** argv, char** envp) {
+  exec_with_openmp_default(argv, envp);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 }
-__attribute__((section(".preinit_array"), used)) void (*const g_install_stop_handlers)(int, char**, char**) =
-    install_stop_handlers;
+__attribute__((section(".preinit_array"), used)) void (*const g_early_process_setup)(int, char**, char**) =
+    early_process_setup;
 
 int report(const std::string& what, int code) {
   fmt::print(stderr, "error: {}\n", what);

@@ -1,5 +1,6 @@
 #include "run_folder.h"
 
+#include <ATen/Parallel.h>
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -221,8 +222,9 @@ TrainOutcome train_in_folder(const Registry& registry, const Pipeline& p, const 
   fs::create_directories(dir, ec);
   if (ec) throw sdk::Error("cannot create the run folder " + dir.string() + ": " + ec.message());
   write_file_atomic(dir / "pipeline.resolved.toml", std::vector<char>(resolved.begin(), resolved.end()));
-  fmt::print("run {}: method {}, backbone {}, {} training images, device {}\n", p.name(), p.method.type(),
-             p.backbone.type(), rt.train->size(), rt.device.str());
+  fmt::print("run {}: method {}, backbone {}, {} training images, device {}, {} threads ({})\n", p.name(),
+             p.method.type(), p.backbone.type(), rt.train->size(), rt.device.str(), at::get_num_threads(),
+             openmp_wait_setting());
   try {
     return train(rt, request, {}, resume ? &resume->checkpoint : nullptr);
   } catch (const NonFiniteLoss& e) {

@@ -23,6 +23,8 @@ void rethrow_with_context(const std::string& what, const std::string& stage) {
   const std::string prefix = "[" + what + " | " + stage + "] ";
   try {
     throw;
+  } catch (const sdk::Interrupted&) {
+    throw;
   } catch (const c10::Error& e) {
     throw sdk::Error(prefix + e.what_without_backtrace());
   } catch (const ConfigError&) {
@@ -40,6 +42,14 @@ c10::Device select_device(const std::string& requested) {
     return c10::Device(c10::kCUDA, 0);
   }
   return cuda ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+}
+
+std::string openmp_wait_setting() {
+  std::string out;
+  for (const char* name : {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"}) {
+    if (const char* v = std::getenv(name)) out += (out.empty() ? "" : ", ") + std::string(name) + "=" + v;
+  }
+  return out.empty() ? "libgomp's default" : out;
 }
 
 void configure_threads(int64_t threads) {

@@ -3,6 +3,7 @@
 // method (with its backbone) and the evaluators. Building happens only after validation.
 #include <c10/core/Device.h>
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -35,18 +36,25 @@ struct Runtime {
   std::vector<ViewChain> eval_chain;  // one chain: the evaluation transform
   std::shared_ptr<sdk::Method> method;
   std::vector<NamedEvaluator> evaluators;
+  // While train() runs: the run's stop flag (SIGINT/SIGTERM), checked by feature extraction
+  // and evaluators between batches (sdk::throw_if_stopped). Null otherwise.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // Picks the device ("auto": cuda when available) and sets torch's thread count.
 c10::Device select_device(const std::string& requested);
 void configure_threads(int64_t threads);
+// How OpenMP workers wait, as the user or ssl-host's default set it (main.cpp):
+// "OMP_WAIT_POLICY=..., GOMP_SPINCOUNT=..." for the variables set, else "libgomp's default".
+std::string openmp_wait_setting();
 // One OpenBLAS thread per torch thread (see runtime.cpp); configure_threads calls it.
 void single_threaded_blas();
 
 // Builds every component. Errors carry the component's role: "[method simclr | build] ...".
 Runtime build_runtime(const Pipeline& pipeline, const Registry& registry, const std::filesystem::path& run_dir);
 
-// Wraps a plugin error with where it happened: "[<what> | <stage>] message".
+// Wraps a plugin error with where it happened: "[<what> | <stage>] message". ConfigError and
+// sdk::Interrupted pass unchanged.
 [[noreturn]] void rethrow_with_context(const std::string& what, const std::string& stage);
 
 }  // namespace ssl::host

@@ -110,6 +110,8 @@ class TrainLoop {
       }
       finish();
       return TrainOutcome::Finished;
+    } catch (const sdk::Interrupted&) {  // a signal during an evaluation round or an epoch hook
+      return stop(StopReason::Interrupted, "");
     } catch (...) {
       record_failure(std::current_exception());
       throw;
@@ -228,6 +230,7 @@ class TrainLoop {
     f.epochs_done = std::min(pos_.epoch, run_.epochs);
     f.steps_run = pos_.step - run_.start.step;
     f.data_wait_s = loader_.wait_seconds();
+    pos_ = f.end;  // an interrupted final evaluation stops (and checkpoints) here
     observers_.finish(f);
   }
 
@@ -281,6 +284,11 @@ TrainOutcome train(Runtime& rt, const RunRequest& request, std::vector<std::shar
   add_standard_observers(observers, rt, opt);
   for (auto& o : extra_observers) observers.add(std::move(o));
   rt.method->train();
+  rt.stop = request.stop_requested;
+  struct ClearStop {
+    Runtime& rt;
+    ~ClearStop() { rt.stop = nullptr; }
+  } clear_stop{rt};
   return TrainLoop(rt, loader, opt, schedule, observers, request, run, channels_last).run();
 }
 

@@ -41,6 +41,7 @@ void for_each_chunk(const at::Tensor& bank, const at::Tensor& bank_labels, const
   const at::Tensor labels = bank_labels.to(b.device(), at::kLong);
   const int64_t k = std::min(options.k, b.size(0));
   for (int64_t start = 0; start < queries.size(0); start += options.chunk_size) {
+    sdk::throw_if_stopped(options.stop);
     const int64_t len = std::min(options.chunk_size, queries.size(0) - start);
     const at::Tensor q = nn::l2_normalize(queries.narrow(0, start, len).to(b.device(), at::kFloat));
     const auto top = at::matmul(q, bt).topk(k, /*dim=*/1);  // values, indices: [B, k]
@@ -105,8 +106,10 @@ class KnnEvaluator final : public sdk::Evaluator {
 
   sdk::EvalResult evaluate(sdk::EvalContext& ctx) override {
     const TrainTestFeatures data = subset_.features(ctx, "knn");
+    KnnOptions options = options_;
+    options.stop = ctx.stop;
     const KnnAccuracy acc = knn_accuracy(data.train.values.to(ctx.device), data.train.labels.to(ctx.device),
-                                         data.test.values, data.test.labels, data.num_classes, options_);
+                                         data.test.values, data.test.labels, data.num_classes, options);
     return {{{"top1", acc.top1}, {"top5", acc.top5}}};
   }
 

@@ -9,6 +9,7 @@
 // scores the test split with knn_accuracy; this header is for its free functions and tests.
 #include <ATen/core/Tensor.h>
 
+#include <atomic>
 #include <cstdint>
 
 namespace ssl::plugins::evaluator_core {
@@ -17,6 +18,7 @@ struct KnnOptions {
   int64_t k = 200;
   double temperature = 0.1;
   int64_t chunk_size = 1024;  // queries scored at once: memory is chunk_size x N_bank floats
+  const std::atomic<bool>* stop = nullptr;  // checked between chunks (sdk::throw_if_stopped)
 };
 
 // Class scores sum_{j in top-k(i)} exp(cos(q_i, b_j) / T) * [label_j == c].

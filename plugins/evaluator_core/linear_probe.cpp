@@ -94,6 +94,7 @@ LinearProbeResult linear_probe(const at::Tensor& train_x, const at::Tensor& trai
     const at::Tensor order = at::tensor(shuffled(n, rng)).to(device);
     const at::Tensor xs = x.index_select(0, order), ys = y.index_select(0, order).unsqueeze(1);
     for (int64_t start = 0; start < n; start += options.batch_size, ++step) {
+      sdk::throw_if_stopped(options.stop);
       const double lr = options.lr * 0.5 * (1.0 + std::cos(kPi * step / total_steps));
       const int64_t len = std::min(options.batch_size, n - start);
       const at::Tensor xb = xs.narrow(0, start, len);
@@ -143,6 +144,7 @@ class LinearEvaluator final : public sdk::Evaluator {
     const TrainTestFeatures data = subset_.features(ctx, "linear");
     LinearProbeOptions options = options_;
     options.seed = ctx.seed;
+    options.stop = ctx.stop;
     const LinearProbeResult r = linear_probe(data.train.values, data.train.labels, data.test.values, data.test.labels,
                                              data.num_classes, options, ctx.device);
     return {{{"top1", r.test_top1}, {"train_top1", r.train_top1}}};

@@ -12,6 +12,7 @@
 
 #include <c10/core/Device.h>
 
+#include <atomic>
 #include <cstdint>
 
 namespace ssl::plugins::evaluator_core {
@@ -23,6 +24,7 @@ struct LinearProbeOptions {
   double momentum = 0.9;
   double weight_decay = 0.0;
   uint64_t seed = 0;  // weight init and shuffling
+  const std::atomic<bool>* stop = nullptr;  // checked every batch (sdk::throw_if_stopped)
 };
 
 struct LinearProbeResult {

@@ -16,6 +16,7 @@
 namespace ssl::sdk {
 
 Error::~Error() = default;
+Interrupted::~Interrupted() = default;
 Comm::~Comm() = default;
 Dataset::~Dataset() = default;
 Augmentation::~Augmentation() = default;

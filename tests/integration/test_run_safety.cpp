@@ -179,3 +179,91 @@ TEST_CASE("SIGTERM as soon as the handler is installed is a clean interruption, 
   CHECK(r.code == 130);
   CHECK_THAT(r.out, Catch::Contains("interrupted at epoch 1 step 0: checkpoint saved"));
 }
+
+namespace {
+// Starts the slow-evaluation pipeline in `run`, waits until `wait_for` (relative to the run
+// folder) exists, i.e. the evaluation round has begun, then sends SIGTERM. Prints
+// "stop_ms=<milliseconds from the signal to the exit>"; exits with the run's code (137 when
+// the 60 s guard had to kill it).
+CommandResult term_during_eval(const fs::path& run, const std::string& wait_for, const std::string& extra = "") {
+  const std::string pipeline = shell_quote(source_dir() + "/tests/integration/pipelines/slow_eval.toml");
+  return run_command("(" + shell_quote(host_binary()) + " run " + pipeline + " --output " + shell_quote(run.string()) +
+                     " " + extra + " & pid=$!; (sleep 60; kill -9 $pid) 2>/dev/null & guard=$!; " +
+                     "for i in $(seq 600); do compgen -G " + shell_quote((run / wait_for).string()) +
+                     " >/dev/null && break; sleep 0.05; done; sleep 0.3; s=$(date +%s%N); kill -TERM $pid; "
+                     "wait $pid; rc=$?; echo \"stop_ms=$(( ($(date +%s%N) - s) / 1000000 ))\"; "
+                     "kill $guard 2>/dev/null; exit $rc)");
+}
+
+long stop_ms(const std::string& out) {
+  const auto at = out.rfind("stop_ms=");
+  return at == std::string::npos ? -1 : std::stol(out.substr(at + 8));
+}
+}  // namespace
+
+TEST_CASE("SIGTERM during an evaluation round stops between batches; --resume continues") {
+  // The round after epoch 1 would run a million probe epochs (about a minute); the stop
+  // must come in seconds, with the epoch-1 checkpoint kept and no probe record for the round.
+  const fs::path d = scratch_dir("safe_term_eval");
+  const fs::path run = d / "run";
+  auto r = term_during_eval(run, "checkpoints/*.ckpt");
+  INFO(r.out << r.err);
+  CHECK(r.code == 130);
+  CHECK(stop_ms(r.out) >= 0);
+  CHECK(stop_ms(r.out) < 10000);
+  CHECK_THAT(r.out, Catch::Contains("interrupted at epoch 1 step 8"));
+  CHECK(slurp(run / "metrics.jsonl").find("linear/top1") == std::string::npos);
+  auto resumed = run_host("run " + shell_quote(source_dir() + "/tests/integration/pipelines/slow_eval.toml") +
+                          " --output " + shell_quote(run.string()) + " --resume --set evaluators.0.epochs=2");
+  INFO(resumed.out << resumed.err);
+  CHECK(resumed.code == 0);
+  CHECK_THAT(slurp(run / "metrics.jsonl"), Catch::Contains("linear/top1") && Catch::Contains("summary"));
+}
+
+TEST_CASE("SIGTERM during the final evaluation keeps the final checkpoint; --resume evaluates again") {
+  const fs::path d = scratch_dir("safe_term_final_eval");
+  const fs::path run = d / "run";
+  auto r = term_during_eval(run, "backbone.pt", "--set trainer.epochs=1");
+  INFO(r.out << r.err);
+  CHECK(r.code == 130);
+  CHECK(stop_ms(r.out) >= 0);
+  CHECK(stop_ms(r.out) < 10000);
+  CHECK_THAT(r.out, Catch::Contains("interrupted at epoch 1 step 8"));
+  const std::string before = slurp(run / "metrics.jsonl");
+  CHECK(before.find("linear/top1") == std::string::npos);
+  CHECK(before.find("summary") == std::string::npos);
+  auto resumed = run_host("run " + shell_quote(source_dir() + "/tests/integration/pipelines/slow_eval.toml") +
+                          " --output " + shell_quote(run.string()) +
+                          " --resume --set trainer.epochs=1 --set evaluators.0.epochs=2");
+  INFO(resumed.out << resumed.err);
+  CHECK(resumed.code == 0);
+  CHECK_THAT(resumed.out, Catch::Contains("[eval linear | epoch 1]"));
+  CHECK_THAT(slurp(run / "metrics.jsonl"), Catch::Contains("linear/top1") && Catch::Contains("summary"));
+}
+
+TEST_CASE("run sets a short OpenMP spin before libgomp starts, unless the user set one") {
+  // OMP_DISPLAY_ENV=verbose makes libgomp print what its initialiser read (to stderr); the run
+  // banner says the same. The quick verbs keep libgomp's default (no re-execution).
+  const fs::path d = scratch_dir("safe_openmp_wait");
+  const auto run = [&](const std::string& env, const std::string& out) {
+    return run_command("env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT OMP_DISPLAY_ENV=verbose " + env + " " +
+                       shell_quote(host_binary()) + " run " + smoke() + " --output " + shell_quote((d / out).string()) +
+                       " --stop-at-step 1");
+  };
+  auto plain = run("", "a");
+  INFO(plain.out << plain.err);
+  CHECK(plain.code == 0);
+  CHECK_THAT(plain.err, Catch::Contains("GOMP_SPINCOUNT = '10000'"));
+  CHECK_THAT(plain.out, Catch::Contains("(GOMP_SPINCOUNT=10000)"));
+  auto passive = run("OMP_WAIT_POLICY=PASSIVE", "b");
+  CHECK(passive.code == 0);
+  CHECK_THAT(passive.err, Catch::Contains("OMP_WAIT_POLICY = 'PASSIVE'") && !Catch::Contains("'10000'"));
+  CHECK_THAT(passive.out, Catch::Contains("(OMP_WAIT_POLICY=PASSIVE)"));
+  auto spin = run("GOMP_SPINCOUNT=7", "c");
+  CHECK(spin.code == 0);
+  CHECK_THAT(spin.err, Catch::Contains("GOMP_SPINCOUNT = '7'"));
+  auto quick = run_command("env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT OMP_DISPLAY_ENV=verbose " +
+                           shell_quote(host_binary()) + " validate " + smoke());
+  CHECK(quick.code == 0);
+  CHECK_THAT(quick.err, Catch::Contains("GOMP_SPINCOUNT = '300000'"));
+}

@@ -1,5 +1,6 @@
 #pragma once
 // An evaluator scores the current model (kNN, linear probe, collapse diagnostics, ...).
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -24,6 +25,10 @@ struct EvalContext {
   bool final = false;                  // the evaluation at the end of training
   std::filesystem::path run_dir;       // write artefacts (spectra, ...) here; may be empty
   uint64_t seed = 0;
+  // Set while a run trains: the host's stop flag (SIGINT/SIGTERM). The host's feature
+  // extraction checks it between batches; an evaluator with long work of its own calls
+  // sdk::throw_if_stopped(ctx.stop) between pieces of it (the linear probe: every batch).
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct EvalResult {
