@@ -4,7 +4,7 @@
 # many cores as training threads, OpenMP workers that spin at barriers lose their core to a
 # competing process for whole scheduler slices; how long they spin before sleeping is the lever.
 #
-#   bench/run_load_bench.sh [--steps N] [--warmup N] [--repeats N]
+#   bench/run_load_bench.sh [--steps N] [--warmup N] [--repeats N] [--stem-stride 1|2]
 #                           [--programs "cpp_cl py_tuned"] [--policies "libgomp ssl passive spin:N ..."]
 #
 # Policies (the environment each run gets):
@@ -17,12 +17,14 @@
 # Programs: the variants of bench/run_training_bench.sh (cpp_cl: ssl-host as shipped;
 # py_tuned: bench/reference/simclr_torch.py with tcmalloc and channels_last). Every
 # (repeat, policy, program) runs quiet, then with one busy-loop process beside it; the table
-# gives medians, loaded / quiet, and quiet / quiet under libgomp.
+# gives medians, loaded / quiet, and quiet / quiet under libgomp. Default stem stride 2 (the
+# quickstart's strided stem), as in the issue's measurement.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STEPS=12
 WARMUP=2
 REPEATS=3
+STEM=2
 PROGRAMS="cpp_cl py_tuned"
 POLICIES="libgomp ssl passive"
 while [[ $# -gt 0 ]]; do
@@ -31,13 +33,14 @@ while [[ $# -gt 0 ]]; do
     --warmup) WARMUP=$2; shift 2 ;;
     --repeats) REPEATS=$2; shift 2 ;;
     --programs) PROGRAMS=$2; shift 2 ;;
+    --stem-stride) STEM=$2; shift 2 ;;
     --policies) POLICIES=$2; shift 2 ;;
     *) sed -n '2,/^set -euo/p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 2 ;;
   esac
 done
 OUT=$(mktemp -d /tmp/ssl_load_bench.XXXXXX)
 echo "# $(date -u +%FT%TZ) $(uname -n), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
-echo "# uptime:$(uptime | sed 's/.*load/ load/'); steps $STEPS (+ $WARMUP warm-up) x $REPEATS repeats; logs in $OUT"
+echo "# uptime:$(uptime | sed 's/.*load/ load/'); steps $STEPS (+ $WARMUP warm-up) x $REPEATS repeats, stem stride $STEM; logs in $OUT"
 
 policy_env() {
   case $1 in
@@ -50,7 +53,10 @@ policy_env() {
 }
 
 BUSY=""
-stop_busy() { [[ -n $BUSY ]] && kill "$BUSY" 2>/dev/null && wait "$BUSY" 2>/dev/null; BUSY=""; }
+stop_busy() {
+  if [[ -n $BUSY ]]; then kill "$BUSY" 2>/dev/null || true; wait "$BUSY" 2>/dev/null || true; fi
+  BUSY=""
+}
 trap stop_busy EXIT
 
 one_run() {  # $1 program, $2 policy, $3 quiet|loaded, $4 repeat
@@ -58,7 +64,7 @@ one_run() {  # $1 program, $2 policy, $3 quiet|loaded, $4 repeat
   envs=$(policy_env "$2")
   [[ $3 == loaded ]] && { bash -c 'while :; do :; done' & BUSY=$!; }
   env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT $envs "$ROOT/bench/run_training_bench.sh" --variants "$1" --repeats 1 \
-    --steps "$STEPS" --warmup "$WARMUP" >"$log" 2>&1 || { stop_busy; echo "failed: see $log" >&2; tail -5 "$log" >&2; exit 1; }
+    --steps "$STEPS" --warmup "$WARMUP" --stem-stride "$STEM" >"$log" 2>&1 || { stop_busy; echo "failed: see $log" >&2; tail -5 "$log" >&2; exit 1; }
   stop_busy
   rate=$(awk '/repeat 1:/ { print $(NF-1) }' "$log")
   printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$rate" >>"$OUT/results.tsv"

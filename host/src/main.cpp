@@ -32,7 +32,7 @@ extern "C" void on_signal(int sig) {
 // for whole scheduler slices while the thread it waits for has none: training fell to 0.36x
 // of its quiet speed on 2 cores. A shorter spin keeps the quiet speed and degrades in
 // proportion under load (bench/run_load_bench.sh, bench/RESULTS.md).
-constexpr const char* kOpenMpSpinCount = "GOMP_SPINCOUNT=10000";
+constexpr const char* kOpenMpSpinCount = "GOMP_SPINCOUNT=1000";
 
 bool has_variable(char** envp, const char* name) {
   const size_t n = std::strlen(name);

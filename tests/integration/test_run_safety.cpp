@@ -253,11 +253,11 @@ TEST_CASE("run sets a short OpenMP spin before libgomp starts, unless the user s
   auto plain = run("", "a");
   INFO(plain.out << plain.err);
   CHECK(plain.code == 0);
-  CHECK_THAT(plain.err, Catch::Contains("GOMP_SPINCOUNT = '10000'"));
-  CHECK_THAT(plain.out, Catch::Contains("(GOMP_SPINCOUNT=10000)"));
+  CHECK_THAT(plain.err, Catch::Contains("GOMP_SPINCOUNT = '1000'"));
+  CHECK_THAT(plain.out, Catch::Contains("(GOMP_SPINCOUNT=1000)"));
   auto passive = run("OMP_WAIT_POLICY=PASSIVE", "b");
   CHECK(passive.code == 0);
-  CHECK_THAT(passive.err, Catch::Contains("OMP_WAIT_POLICY = 'PASSIVE'") && !Catch::Contains("'10000'"));
+  CHECK_THAT(passive.err, Catch::Contains("OMP_WAIT_POLICY = 'PASSIVE'") && !Catch::Contains("'1000'"));
   CHECK_THAT(passive.out, Catch::Contains("(OMP_WAIT_POLICY=PASSIVE)"));
   auto spin = run("GOMP_SPINCOUNT=7", "c");
   CHECK(spin.code == 0);
