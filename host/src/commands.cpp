@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include <ATen/ATen.h>
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -7,15 +8,19 @@
 #include <fstream>
 #include <utility>
 
+#include "atomic_file.h"
 #include "checkpoint.h"
 #include "config_tree.h"
 #include "diagnostics.h"
 #include "evaluation.h"
 #include "host_schema.h"
+#include "npy.h"
 #include "pipeline.h"
 #include "plugin_library.h"
 #include "reference_doc.h"
 #include "registry.h"
+#include "report/embedding_pca.h"
+#include "report/preview.h"
 #include "report/report.h"
 #include "report/study_report.h"
 #include "run_folder.h"
@@ -218,6 +223,59 @@ int cmd_eval(const CommonOptions& common, const PipelineOptions& opt, const Eval
   MetricsLog log(out_dir / "eval_metrics.jsonl", -1);
   Console console("plain");
   run_evaluators(rt, c.position.epoch, c.position.step, true, [&log](const nlohmann::json& r) { log.write(r); }, console);
+  return kExitOk;
+}
+
+int cmd_embed(const CommonOptions& common, const PipelineOptions& opt, const EmbedOptions& em) {
+  set_console_log_sink();
+  const fs::path out(em.output);
+  if (out.extension() != ".npy") throw UsageError("--output must name a .npy file, got '" + em.output + "'");
+  Registry registry = load_registry(common);
+  Pipeline p = load_pipeline(registry, opt);
+  const fs::path ckpt(em.checkpoint);
+  std::error_code ec;
+  if (!fs::is_regular_file(ckpt, ec)) throw UsageError("--checkpoint: no such file " + ckpt.string());
+  Runtime rt = build_runtime(p, registry, fs::path());
+  Checkpoint c = load_checkpoint(ckpt);
+  load_module_state(*rt.method, c.model, ckpt.string());
+  sdk::FeatureRequest req;
+  req.split = em.split == "train" ? sdk::Split::Train : sdk::Split::Test;
+  req.representation = em.representation == "embedding" ? sdk::Representation::Embedding : sdk::Representation::Backbone;
+  const auto& view = req.split == sdk::Split::Train ? rt.train : rt.test;
+  if (!view) throw UsageError("--split " + em.split + ": the pipeline has no [data." + em.split + "]");
+  ModelFeatureSource source(rt);
+  const sdk::Features f = source.extract(req);
+  const at::Tensor values = f.values.reshape({f.values.size(0), -1}).contiguous();
+  const at::Tensor positions = f.indices.to(at::kLong).contiguous();
+  at::Tensor rows = at::empty_like(positions);  // positions in the split -> rows of the dataset itself
+  for (int64_t i = 0; i < rows.numel(); ++i) rows.data_ptr<int64_t>()[i] = view->base_index(positions.data_ptr<int64_t>()[i]);
+  const fs::path stem = out.parent_path() / out.stem();
+  if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), ec);
+  write_npy(out, values);
+  write_npy(stem.string() + ".labels.npy", f.labels.to(at::kLong));
+  write_npy(stem.string() + ".indices.npy", rows);
+  std::string csv;
+  if (values.size(0) >= 2) {
+    const at::Tensor xy = report::pca_2d(values).contiguous();
+    const auto* pt = xy.data_ptr<double>();
+    const at::Tensor labels = f.labels.to(at::kLong).contiguous();
+    for (int64_t i = 0; i < xy.size(0); ++i)
+      csv += fmt::format("{:.6g},{:.6g},{}\n", pt[2 * i], pt[2 * i + 1], labels.data_ptr<int64_t>()[i]);
+  }
+  write_file_atomic(stem.string() + ".pca.csv", std::vector<char>(csv.begin(), csv.end()));
+  fmt::print("{} {} features of {} {} images ({} step(s) trained) -> {} (+ .labels.npy, .indices.npy, .pca.csv)\n",
+             values.size(1), em.representation, values.size(0), em.split, c.position.step, out.string());
+  return kExitOk;
+}
+
+int cmd_preview(const CommonOptions& common, const PipelineOptions& opt, const PreviewOptions& pv) {
+  set_console_log_sink();
+  Registry registry = load_registry(common);
+  Pipeline p = load_pipeline(registry, opt);
+  Runtime rt = build_runtime(p, registry, fs::path());
+  const fs::path out = pv.output.empty() ? fs::path(p.name() + "_preview.html") : fs::path(pv.output);
+  report::write_preview(rt, pv.images, out);
+  fmt::print("{}\n", out.string());
   return kExitOk;
 }
 

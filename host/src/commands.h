@@ -37,6 +37,24 @@ struct EvalOptions {
 };
 int cmd_eval(const CommonOptions& common, const PipelineOptions& pipeline, const EvalOptions& eval);
 
+// `embed`: features of one split under a checkpoint's model, for Python and other tools:
+// OUTPUT (.npy, [N, D] float32), OUTPUT's stem + .labels.npy / .indices.npy ([N] int64: the
+// label, -1 unlabelled; the sample's row in the dataset) and + .pca.csv (x,y,label).
+struct EmbedOptions {
+  std::string checkpoint;
+  std::string split = "test";
+  std::string representation = "backbone";  // or "embedding" (the method's projector output)
+  std::string output;
+};
+int cmd_embed(const CommonOptions& common, const PipelineOptions& pipeline, const EmbedOptions& embed);
+
+// `preview`: preview.html of the pipeline's augmentations (report/preview.h), no training.
+struct PreviewOptions {
+  int64_t images = 8;
+  std::string output;  // default: <pipeline name>_preview.html
+};
+int cmd_preview(const CommonOptions& common, const PipelineOptions& pipeline, const PreviewOptions& preview);
+
 // `ssl-host new KIND NAME [DIR]`: writes a plugin project (scaffold/scaffold.h); prints what to do next.
 int cmd_new(const std::string& kind, const std::string& name, const std::string& dir);
 

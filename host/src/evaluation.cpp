@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "report/embedding_pca.h"
+#include "report/neighbours.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/error.h"
 #include "ssl/sdk/log.h"
@@ -20,16 +21,17 @@ int64_t ModelFeatureSource::num_classes(sdk::Split split) const {
   return n;
 }
 
-sdk::Features ModelFeatureSource::extract(const sdk::FeatureRequest& req) {
+sdk::Features ModelFeatureSource::extract(const sdk::FeatureRequest& request) {
+  const auto& data = request.split == sdk::Split::Train ? rt_.train : rt_.test;
+  SSL_CHECK(data != nullptr, "features of the ", sdk::split_name(request.split),
+            " split were requested but the pipeline has no [data.", sdk::split_name(request.split), "]");
+  sdk::FeatureRequest req = request;
+  if (req.max_samples >= data->size()) req.max_samples = 0;  // a "subset" as large as the split is the split
   // Un-augmented features of the whole split do not depend on the seed.
   const bool whole_plain = req.max_samples <= 0 && req.augmented_views == 0;
   const auto key = std::make_tuple(int(req.split), int(req.representation), whole_plain ? 0 : req.max_samples,
                                    req.augmented_views, whole_plain ? uint64_t{0} : req.seed);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
-
-  const auto& data = req.split == sdk::Split::Train ? rt_.train : rt_.test;
-  SSL_CHECK(data != nullptr, "features of the ", sdk::split_name(req.split),
-            " split were requested but the pipeline has no [data.", sdk::split_name(req.split), "]");
   LoaderOptions opt;
   opt.batch_size = rt_.pipeline->data.get_int("eval_batch_size");
   opt.workers = rt_.pipeline->data.get_int("workers");
@@ -56,6 +58,7 @@ sdk::Features ModelFeatureSource::extract(const sdk::FeatureRequest& req) {
       return out;
     }
   }
+  ++extractions_;
   std::vector<ViewChain> chains;
   if (req.augmented_views > 0) {
     SSL_CHECK(!rt_.train_chains.empty(), "augmented features need [[views]] in the pipeline");
@@ -100,6 +103,34 @@ sdk::Features ModelFeatureSource::extract(const sdk::FeatureRequest& req) {
   return out;
 }
 
+const sdk::Features* ModelFeatureSource::largest_plain(sdk::Split split, sdk::Representation representation) const {
+  const sdk::Features* best = nullptr;
+  for (const auto& [key, f] : cache_) {
+    if (std::get<0>(key) != int(split) || std::get<1>(key) != int(representation) || std::get<3>(key) != 0) continue;
+    if (!best || f.values.size(0) > best->values.size(0)) best = &f;
+  }
+  return best;
+}
+
+void write_round_pictures(Runtime& rt, ModelFeatureSource& features, int64_t epochs_done) {
+  auto attempt = [](const char* what, const auto& write) {
+    try {
+      write();
+    } catch (const sdk::Interrupted&) {
+      throw;
+    } catch (const std::exception& e) {
+      sdk::log_warning(std::string("no ") + what + " for the report: " + e.what());
+    }
+  };
+  attempt("PCA of the test embeddings", [&] { report::write_test_pca(features, rt.run_dir, epochs_done); });
+  const sdk::Features* bank = features.largest_plain(sdk::Split::Train, sdk::Representation::Backbone);
+  const sdk::Features* queries = features.largest_plain(sdk::Split::Test, sdk::Representation::Backbone);
+  if (bank && queries && rt.train)
+    attempt("nearest neighbours", [&] {
+      report::write_neighbours(report::nearest_neighbours(*bank, *queries, *rt.train, *rt.test, epochs_done), rt.run_dir);
+    });
+}
+
 std::map<std::string, double> run_evaluators(Runtime& rt, int64_t epochs_done, int64_t step, bool final,
                                              const RecordSink& sink, Console& console) {
   std::map<std::string, double> all;
@@ -136,16 +167,7 @@ std::map<std::string, double> run_evaluators(Runtime& rt, int64_t epochs_done, i
     if (sink) sink(record);
     console.line(text);
   }
-  // For the run report: a 2-D PCA of test features, embeddings/test_pca_epoch<NNN>.csv.
-  if ((any_due || final) && rt.test && !rt.run_dir.empty()) {
-    try {
-      report::write_test_pca(features, rt.run_dir, epochs_done);
-    } catch (const sdk::Interrupted&) {
-      throw;
-    } catch (const std::exception& e) {
-      sdk::log_warning(std::string("no PCA of the test embeddings for the report: ") + e.what());
-    }
-  }
+  if ((any_due || final) && rt.test && !rt.run_dir.empty()) write_round_pictures(rt, features, epochs_done);
   return all;
 }
 

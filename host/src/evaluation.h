@@ -20,10 +20,25 @@ class ModelFeatureSource final : public sdk::FeatureSource {
   int64_t num_classes(sdk::Split split) const override;
   void clear() { cache_.clear(); }
 
+  // How many times the model ran over data (cache misses) since construction.
+  int64_t extractions() const { return extractions_; }
+  // Of the un-augmented features already extracted for (split, representation), the ones with
+  // the most samples (the whole split when an evaluator asked for it); null when none. The
+  // pictures of a round (nearest neighbours) use them instead of extracting again.
+  const sdk::Features* largest_plain(sdk::Split split, sdk::Representation representation) const;
+
  private:
   Runtime& rt_;
+  int64_t extractions_ = 0;
   std::map<std::tuple<int, int, int64_t, int64_t, uint64_t>, sdk::Features> cache_;
 };
+
+// The pictures of an evaluation round for the run report, from features the round's evaluators
+// extracted: embeddings/test_pca_epoch<NNN>.csv (report/embedding_pca.h; extracts a test subset
+// only if no evaluator did) and, when the round extracted plain backbone features of both
+// splits (a kNN or linear evaluator), neighbours/test_knn_epoch<NNN>.json (report/neighbours.h).
+// A failure is a warning; sdk::Interrupted passes.
+void write_round_pictures(Runtime& runtime, ModelFeatureSource& features, int64_t epochs_done);
 
 // One metrics record per evaluator: {"step", "epoch": epochs done, "final", "<name>/<key>": value, ...}.
 using RecordSink = std::function<void(const nlohmann::json& record)>;

@@ -65,11 +65,12 @@ class Loader {
 
   // Builds one batch synchronously (used by the workers; exposed for tests).
   HostBatch build_batch(int64_t epoch, const std::vector<int64_t>& positions) const;
+  // The positions this rank loads in `epoch`, in batch order (the preview shows the first ones).
+  std::vector<int64_t> epoch_order(int64_t epoch) const;
 
  private:
   void stop_workers();
   void worker_loop();
-  std::vector<int64_t> epoch_order(int64_t epoch) const;
 
   std::shared_ptr<const DatasetView> data_;
   std::vector<ViewChain> chains_;

@@ -55,14 +55,14 @@ const char* verb_of(char** argv) {
 
 // libgomp reads its variables once, in its own initialiser, and this early the C library's
 // environ is not set up yet (it is assigned the original block after .preinit_array runs, so a
-// setenv here is lost): for the verbs that compute (run, eval), when the user set neither
+// setenv here is lost): for the verbs that compute (run, eval, embed), when the user set neither
 // OMP_WAIT_POLICY nor GOMP_SPINCOUNT, the process executes itself again with the default
 // added, before any library initialiser ran. That costs one more loading of the libraries
 // (about 0.35 s here), which is why the quick verbs skip it. If it fails (no /proc), the run
 // goes on with libgomp's default.
 void exec_with_openmp_default(char** argv, char** envp) {
   const char* verb = verb_of(argv);
-  if (std::strcmp(verb, "run") != 0 && std::strcmp(verb, "eval") != 0) return;
+  if (std::strcmp(verb, "run") != 0 && std::strcmp(verb, "eval") != 0 && std::strcmp(verb, "embed") != 0) return;
   if (has_variable(envp, "OMP_WAIT_POLICY") || has_variable(envp, "GOMP_SPINCOUNT")) return;
   static char* env[8192];  // no heap this early: the allocator may not be initialised
   size_t n = 0;
@@ -144,6 +144,23 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--checkpoint", eval.checkpoint, "checkpoint file (runs/<name>/checkpoints/step_*.ckpt)")->required();
   eval_cmd->add_option("--output", eval.output, "where eval_metrics.jsonl goes (default: the checkpoint's run folder)");
 
+  EmbedOptions embed;
+  auto* embed_cmd = app.add_subcommand("embed", "write one split's features under a checkpoint as .npy (+ labels, "
+                                                "dataset rows, a 2-D PCA CSV) for Python and other tools");
+  add_pipeline(embed_cmd);
+  embed_cmd->add_option("--checkpoint", embed.checkpoint, "checkpoint file (runs/<name>/checkpoints/step_*.ckpt)")->required();
+  embed_cmd->add_option("--split", embed.split, "train | test (default: test)")->check(CLI::IsMember({"train", "test"}));
+  embed_cmd->add_option("--representation", embed.representation, "backbone | embedding (default: backbone)")
+      ->check(CLI::IsMember({"backbone", "embedding"}));
+  embed_cmd->add_option("--output", embed.output, "features file, FILE.npy")->required()->type_name("FILE");
+
+  PreviewOptions preview;
+  auto* preview_cmd = app.add_subcommand("preview", "write an HTML page of the views the augmentations make of the first "
+                                                    "training images (no training)");
+  add_pipeline(preview_cmd);
+  preview_cmd->add_option("--images", preview.images, "how many training images (default: 8)")->check(CLI::Range(1, 256));
+  preview_cmd->add_option("--output", preview.output, "the page (default: <name>_preview.html)")->type_name("FILE");
+
   std::string new_kind, new_name, new_dir;
   auto* new_cmd = app.add_subcommand("new", "write a buildable out-of-tree plugin project: the one-file component, "
                                              "CMakeLists.txt, a Catch2 test, a pipeline, a README");
@@ -182,6 +199,8 @@ int main(int argc, char** argv) {
       return cmd_run(common, pipeline, run);
     }
     if (*eval_cmd) return cmd_eval(common, pipeline, eval);
+    if (*embed_cmd) return cmd_embed(common, pipeline, embed);
+    if (*preview_cmd) return cmd_preview(common, pipeline, preview);
     if (*report_cmd) return cmd_report(report_dir);
     if (*new_cmd) return cmd_new(new_kind, new_name, new_dir);
   } catch (const ConfigError& e) {

@@ -14,6 +14,7 @@
 #include "atomic_file.h"
 #include "checkpoint.h"
 #include "diagnostics.h"
+#include "report/preview.h"
 #include "report/run_data.h"
 #include "runtime.h"
 #include "ssl/sdk/error.h"
@@ -149,6 +150,8 @@ RunRequest::Start plan_start(RunRequest::Start requested, const RunFolderState& 
 }
 
 namespace {
+constexpr int64_t kRunPreviewImages = 8;  // preview.html at the start of a run
+
 // The note a non-finite loss gets: what the folder still holds.
 std::string checkpoint_note(const fs::path& dir) {
   const fs::path latest = CheckpointDir(dir / "checkpoints").latest();
@@ -216,12 +219,19 @@ TrainOutcome train_in_folder(const Registry& registry, const Pipeline& p, const 
   if (resume) record_resume_changes(dir, *resume);
   std::error_code ec;
   if (request.start == Start::Overwrite) {
-    for (const char* name : {"checkpoints", "spectra", "embeddings"}) fs::remove_all(dir / name, ec);
-    for (const char* name : {"metrics.jsonl", "backbone.pt", "report.html"}) fs::remove(dir / name, ec);
+    for (const char* name : {"checkpoints", "spectra", "embeddings", "neighbours"}) fs::remove_all(dir / name, ec);
+    for (const char* name : {"metrics.jsonl", "backbone.pt", "report.html", "preview.html"}) fs::remove(dir / name, ec);
   }
   fs::create_directories(dir, ec);
   if (ec) throw sdk::Error("cannot create the run folder " + dir.string() + ": " + ec.message());
   write_file_atomic(dir / "pipeline.resolved.toml", std::vector<char>(resolved.begin(), resolved.end()));
+  if (rt.comm->rank() == 0) {
+    try {
+      report::write_preview(rt, kRunPreviewImages, dir / "preview.html");
+    } catch (const std::exception& e) {
+      sdk::log_warning(std::string("preview.html not written: ") + error_message(e));
+    }
+  }
   fmt::print("run {}: method {}, backbone {}, {} training images, device {}, {} threads ({})\n", p.name(),
              p.method.type(), p.backbone.type(), rt.train->size(), rt.device.str(), at::get_num_threads(),
              openmp_wait_setting());

@@ -22,6 +22,19 @@ namespace ssl::host {
 
 namespace fs = std::filesystem;
 
+LoaderOptions training_loader_options(const Runtime& rt) {
+  const Pipeline& p = *rt.pipeline;
+  LoaderOptions lo;
+  lo.batch_size = p.data.get_int("batch_size");
+  lo.workers = p.data.get_int("workers");
+  lo.prefetch = p.data.get_int("prefetch");
+  lo.drop_last = p.data.get_bool("drop_last");
+  lo.seed = rt.seed;
+  lo.rank = rt.comm->rank();
+  lo.world_size = rt.comm->world_size();
+  return lo;
+}
+
 namespace {
 using Clock = std::chrono::steady_clock;
 
@@ -53,18 +66,6 @@ void use_channels_last(sdk::Method& method) {
     if (param.dim() == 4) param.set_data(param.data().contiguous(at::MemoryFormat::ChannelsLast));
 }
 
-LoaderOptions loader_options(const Runtime& rt) {
-  const Pipeline& p = *rt.pipeline;
-  LoaderOptions lo;
-  lo.batch_size = p.data.get_int("batch_size");
-  lo.workers = p.data.get_int("workers");
-  lo.prefetch = p.data.get_int("prefetch");
-  lo.drop_last = p.data.get_bool("drop_last");
-  lo.seed = rt.seed;
-  lo.rank = rt.comm->rank();
-  lo.world_size = rt.comm->world_size();
-  return lo;
-}
 
 RunState plan_run(const Runtime& rt, const Loader& loader, const LoaderOptions& lo) {
   const auto& tr = rt.pipeline->trainer;
@@ -267,7 +268,7 @@ TrainOutcome train(Runtime& rt, const RunRequest& request, std::vector<std::shar
   const Pipeline& p = *rt.pipeline;
   const bool channels_last = p.trainer.get_bool("channels_last");
   if (channels_last) use_channels_last(*rt.method);
-  const LoaderOptions lo = loader_options(rt);
+  const LoaderOptions lo = training_loader_options(rt);
   Loader loader(rt.train, rt.train_chains, rt.method->sample_transform(), lo);
   RunState run = plan_run(rt, loader, lo);
 

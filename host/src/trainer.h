@@ -45,6 +45,10 @@ TrainOutcome train(Runtime& runtime, const RunRequest& request,
                    std::vector<std::shared_ptr<TrainObserver>> extra_observers = {},
                    const Checkpoint* resume_from = nullptr);
 
+// The training loader's options: batch size, workers, seed and shard of the run (what
+// train() loads with; the augmentation preview shows the views of its first batch).
+LoaderOptions training_loader_options(const Runtime& runtime);
+
 // Thrown when the loss stops being finite (exit code 4, checkpoints untouched).
 class NonFiniteLoss : public std::runtime_error {
  public:

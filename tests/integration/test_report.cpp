@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run_host.h"
+#include "screenshot.h"
 
 using namespace ssl::test;
 namespace fs = std::filesystem;
@@ -37,13 +38,25 @@ TEST_CASE("a run writes a self-contained report.html that renders in headless Ch
   const std::string html = slurp(run / "report.html");
   REQUIRE(!html.empty());
   CHECK(count(html, "<svg") >= 8);  // loss, lr, terms, accuracy, collapse metrics, 2 spectra, PCA
-  for (const char* banned : {"http://", "https://", "<script", "<link", "<img", "@import"}) {
+  for (const char* banned : {"http://", "https://", "<script", "<link", "@import"}) {
     INFO(banned);
     CHECK(html.find(banned) == std::string::npos);
   }
+  // Nearest neighbours of 12 test images (8 each) from the kNN's features, images inline only.
+  CHECK(fs::exists(run / "neighbours" / "test_knn_epoch002.json"));
+  CHECK(count(html, "<img ") == 12 * 9);
+  CHECK(count(html, "<img src=\"data:image/png;base64,") == 12 * 9);
+  // The first screen: the verdict, before any table.
+  const auto verdict = html.find("<p class=\"verdict");
+  CHECK(verdict < html.find("<table"));
+  CHECK_THAT(html, Catch::Contains("no collapse alarm; kNN 0.") && Catch::Contains("no raw-pixel or untrained baseline known"));
+  // The augmentation preview of the run's first batch, linked from the report.
+  CHECK(fs::exists(run / "preview.html"));
+  CHECK_THAT(html, Catch::Contains("<a href=\"preview.html\">"));
   for (const char* part : {"report_smoke", "training loss", "learning rate", "knn/top1", "std_sqrt_d by epoch",
                            "singular-value spectrum: embedding", "(log scale)", "test backbone features, PCA",
-                           "class 0", "No alarm fired", "[alarms]", "Resolved pipeline"}) {
+                           "class 0", "No alarm fired", "[alarms]", "Resolved pipeline", "Nearest neighbours",
+                           "most cosine-similar"}) {
     INFO(part);
     CHECK(html.find(part) != std::string::npos);
   }
@@ -74,6 +87,7 @@ TEST_CASE("a run writes a self-contained report.html that renders in headless Ch
     REQUIRE(fs::exists(shot));
     CHECK(fs::file_size(shot) > 50000);  // a blank 1280x2400 page compresses to a few kB
   }
+  check_images_visible(html, d / "shots");
 }
 
 TEST_CASE("an alarm prints one line per crossing, is recorded and stop_on_alarm stops with a checkpoint") {

@@ -27,6 +27,11 @@ fs::path write_study(const fs::path& dir, const std::string& text) {
   std::ofstream(p) << "include = []\n" << text;
   return p;
 }
+size_t count_of(const std::string& s, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
 }  // namespace
 
 TEST_CASE("a study trains every arm, compares them on one page and is up to date when run again") {
@@ -60,7 +65,16 @@ TEST_CASE("a study trains every arm, compares them on one page and is up to date
     INFO(part);
     CHECK(html.find(part) != std::string::npos);
   }
-  for (const char* banned : {"http://", "https://", "<script", "<link", "<img"}) CHECK(html.find(banned) == std::string::npos);
+  for (const char* banned : {"http://", "https://", "<script", "<link"}) CHECK(html.find(banned) == std::string::npos);
+  // Nearest neighbours side by side: the best trained arm and the raw-pixel baseline, 4 queries x 9 images each.
+  CHECK_THAT(html, Catch::Contains("<h2>Nearest neighbours</h2>") && Catch::Contains("raw pixels, kNN top-1"));
+  CHECK(count_of(html, "<img src=\"data:image/png;base64,") == 2 * 4 * 9);
+  CHECK(count_of(html, "<img ") == 2 * 4 * 9);
+  // The trained arms' reports compare them with the baseline arm (baselines.json).
+  CHECK(fs::exists(study / "lr_high" / "baselines.json"));
+  CHECK_FALSE(fs::exists(study / "pixels" / "baselines.json"));
+  CHECK_THAT(slurp(study / "lr_high" / "report.html"), Catch::Contains("raw pixels (pixels)"));
+  CHECK_THAT(slurp(study / "pixels" / "report.html"), Catch::Contains("baseline (raw pixels)"));
   CHECK(r.out.find("study page:") != std::string::npos);
   const auto json = nlohmann::json::parse(slurp(study / "study.json"));
   CHECK(json["arms"].size() == 3);

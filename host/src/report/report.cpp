@@ -8,9 +8,11 @@
 #include <map>
 
 #include "atomic_file.h"
+#include "report/neighbours.h"
 #include "report/run_data.h"
 #include "report/style.h"
 #include "report/svg_plot.h"
+#include "report/verdict.h"
 #include "ssl/sdk/log.h"
 
 namespace ssl::host::report {
@@ -75,6 +77,19 @@ std::string pca_section(const fs::path& run_dir) {
                      points, series.size() > 10 ? " More than 10 classes: colours repeat." : "");
 }
 
+std::string neighbours_section(const fs::path& run_dir) {
+  const nlohmann::json record = read_neighbours(run_dir);
+  if (record.is_null())
+    return "<p class=\"none\">No nearest neighbours (need a <code>knn</code> or <code>linear</code> evaluator "
+           "with <code>[data.train]</code> and <code>[data.test]</code>).</p>\n";
+  return fmt::format("<p class=\"note\">Epoch {}: {} fixed test images (left) and their {} most cosine-similar "
+                     "training images among {} (backbone features, as the kNN evaluator scores them); similarity "
+                     "under each, a red frame where the label differs from the query's.</p>\n",
+                     record.value("epoch", 0), record["queries"].size(), kNeighboursShown,
+                     record.value("bank_size", 0)) +
+         neighbours_grid(record);
+}
+
 }  // namespace
 
 bool is_run_folder(const fs::path& dir) {
@@ -93,6 +108,7 @@ std::string render_report(const fs::path& run_dir) {
                   " — ssl-host run report</title>\n<style>" + kReportStyle + "</style></head><body>\n";
   h += "<h1>" + xml_escape(name) + "</h1>\n";
   if (!c.fact("description").empty()) h += "<p class=\"desc\">" + fact("description") + "</p>\n";
+  h += verdict_section(c, read_baselines(run_dir));
   h += "<table><tr><th>method</th><th>backbone</th><th>training data</th><th>test data</th><th>steps</th>"
        "<th>epochs evaluated</th></tr>\n";
   h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr></table>\n",
@@ -174,6 +190,11 @@ std::string render_report(const fs::path& run_dir) {
 
   h += "<h2>Singular-value spectra</h2>\n" + spectra_section(run_dir);
   h += "<h2>Test embeddings</h2>\n" + pca_section(run_dir);
+  h += "<h2>Nearest neighbours</h2>\n" + neighbours_section(run_dir);
+  std::error_code ec;
+  if (fs::exists(run_dir / "preview.html", ec))
+    h += "<p class=\"note\">What the augmentations made of the first training images: "
+         "<a href=\"preview.html\">preview.html</a>.</p>\n";
   h += "<h2>Resolved pipeline</h2>\n<pre>" + xml_escape(toml.empty() ? "(pipeline.resolved.toml is missing)" : toml) +
        "</pre>\n</body></html>\n";
   return h;

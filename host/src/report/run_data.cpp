@@ -130,9 +130,9 @@ std::vector<std::vector<double>> read_csv(const fs::path& p) {
   return rows;
 }
 
-std::map<std::string, std::map<int64_t, fs::path>> epoch_files(const fs::path& dir) {
+std::map<std::string, std::map<int64_t, fs::path>> epoch_files(const fs::path& dir, const std::string& extension) {
   std::map<std::string, std::map<int64_t, fs::path>> out;
-  static const std::regex kName(R"((.+)_epoch(\d+)\.csv)");
+  const std::regex kName(R"((.+)_epoch(\d+)\.)" + extension);
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return out;
   for (const auto& e : fs::directory_iterator(dir, ec)) {

@@ -6,6 +6,7 @@
 //                            (records with "final"), alarms ("alarm"), an alarm stop
 //                            ("stopped_by_alarm"), the end-of-run summary ("summary")
 //   spectra/, embeddings/    <prefix>_epoch<NNN>.csv files (see epoch_files)
+//   neighbours/              test_knn_epoch<NNN>.json (report/neighbours.h)
 // Lines that do not parse are skipped: a report of a running or damaged run still renders.
 #include <nlohmann/json.hpp>
 
@@ -48,8 +49,10 @@ RunData read_run(const std::filesystem::path& run_dir);
 // CSV lines `a,b[,c]` -> rows of numbers (lines that do not parse are skipped).
 std::vector<std::vector<double>> read_csv(const std::filesystem::path& file);
 
-// {prefix -> {epoch -> path}} for files named <prefix>_epoch<NNN>.csv in `dir`.
-std::map<std::string, std::map<int64_t, std::filesystem::path>> epoch_files(const std::filesystem::path& dir);
+// {prefix -> {epoch -> path}} for files named <prefix>_epoch<NNN>.<extension> in `dir`
+// (`extension`: letters only, e.g. "csv", "json").
+std::map<std::string, std::map<int64_t, std::filesystem::path>> epoch_files(const std::filesystem::path& dir,
+                                                                            const std::string& extension = "csv");
 
 // The series of a `k,sigma` spectrum file (or `x,y[,label]` rows).
 Series read_xy(const std::filesystem::path& file, const std::string& name);

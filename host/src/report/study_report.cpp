@@ -8,9 +8,12 @@
 #include <set>
 
 #include "atomic_file.h"
+#include "report/neighbours.h"
+#include "report/report.h"
 #include "report/run_data.h"
 #include "report/style.h"
 #include "report/svg_plot.h"
+#include "report/verdict.h"
 #include "ssl/sdk/error.h"
 
 namespace ssl::host::report {
@@ -120,6 +123,47 @@ std::vector<Series> per_arm(const std::vector<ArmRow>& rows, const std::string& 
   return out;
 }
 
+fs::path arm_dir(const fs::path& study_dir, const ArmRow& r) { return r.ref.dir.is_absolute() ? r.ref.dir : study_dir / r.ref.dir; }
+
+// The baselines of a study: its finished arms that train nothing (baseline_kind).
+std::vector<Baseline> study_baselines(const std::vector<ArmRow>& rows) {
+  std::vector<Baseline> out;
+  for (const auto& r : rows) {
+    const std::string kind = baseline_kind(r.data);
+    if (kind.empty() || !r.data.summary) continue;
+    Baseline b{kind, r.ref.name, {}};
+    for (const auto& key : kVerdictMetrics)
+      if (const auto v = r.data.final_value(key)) b.metrics[key] = *v;
+    if (!b.metrics.empty()) out.push_back(std::move(b));
+  }
+  return out;
+}
+
+// The trained arm with the best final kNN top-1 and every baseline arm, each with the first
+// queries of its newest neighbour grid, side by side (the arms share the test split, so the
+// queries are the same images).
+std::string neighbours_side_by_side(const fs::path& study_dir, const std::vector<ArmRow>& rows) {
+  constexpr int64_t kQueries = 4;
+  const ArmRow* best = nullptr;
+  for (const auto& r : rows) {
+    if (!baseline_kind(r.data).empty() || !metric(r, "knn/top1")) continue;
+    if (!best || *metric(r, "knn/top1") > *metric(*best, "knn/top1")) best = &r;
+  }
+  std::string h;
+  auto add = [&](const ArmRow& r, const std::string& title) {
+    const nlohmann::json record = read_neighbours(arm_dir(study_dir, r));
+    if (record.is_null()) return;
+    h += "<figure><p><b>" + xml_escape(r.ref.name) + "</b> — " + xml_escape(title) + fmt_opt(metric(r, "knn/top1")) +
+         "</p>" + neighbours_grid(record, kQueries) + "</figure>\n";
+  };
+  if (best) add(*best, "best kNN top-1 ");
+  for (const auto& r : rows)
+    if (const std::string kind = baseline_kind(r.data); !kind.empty()) add(r, kind + ", kNN top-1 ");
+  if (h.empty()) return "<p class=\"none\">No arm has a nearest-neighbour grid (needs a knn or linear evaluator).</p>\n";
+  return "<div class=\"grid\">\n" + h + "</div>\n<p class=\"note\">The first test images of each grid and the "
+         "training images nearest to them (cosine, backbone features); a red frame where the label differs.</p>\n";
+}
+
 std::string render_page(const fs::path& study_dir, const std::string& name, const std::string& description,
                         const std::vector<ArmRow>& rows) {
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" + xml_escape(name) +
@@ -194,6 +238,8 @@ std::string render_page(const fs::path& study_dir, const std::string& name, cons
              "collapse (Jing et al. 2022); zeros are not drawn on the log axis.</p>\n"
            : "</div><p class=\"none\">No spectra in any arm.</p>\n";
 
+  h += "<h2>Nearest neighbours</h2>\n" + neighbours_side_by_side(study_dir, rows);
+
   h += "<h2>Alarms</h2>\n";
   any = false;
   for (const auto& r : rows) {
@@ -215,6 +261,15 @@ void write_text(const fs::path& path, const std::string& text) {
 fs::path write_outputs(const fs::path& study_dir, const std::string& name, const std::string& description,
                        const std::vector<StudyArmRef>& arms) {
   const auto rows = load_rows(study_dir, arms);
+  // Each trained arm's report compares it with the study's baselines (verdict.h).
+  if (const auto baselines = study_baselines(rows); !baselines.empty()) {
+    for (const auto& r : rows) {
+      const fs::path dir = arm_dir(study_dir, r);
+      if (!baseline_kind(r.data).empty() || !is_run_folder(dir)) continue;
+      write_baselines(dir, baselines);
+      refresh_report(dir);
+    }
+  }
   write_text(study_dir / "results.csv", results_csv(rows));
   const fs::path page = study_dir / "report.html";
   write_text(page, render_page(study_dir, name, description, rows));
