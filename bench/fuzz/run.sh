@@ -5,8 +5,10 @@
 #
 #   bench/fuzz/run.sh [--time SECONDS] [--runs N] [--jobs N] [TARGET...]
 #
-#   --time S   stop each target after S seconds (default 300)
-#   --runs N   stop each target after N executions instead (e.g. 1000000)
+#   --time S   stop each target after S seconds (default 300 when --runs is not given)
+#   --runs N   stop each target after N executions (e.g. 1000000); with --time too, at
+#              whichever comes first (the issue's bar: 10^6 executions or 30 minutes)
+#   --jobs N   fuzz N targets at once (default 1; each uses one core)
 #   TARGET     pipeline checkpoint idx cifar image_folder (default: all)
 # Per target the last libFuzzer status line (executions, coverage, corpus) goes to
 # build-fuzz/fuzz-<target>.log; a crash, sanitizer report, timeout (-timeout=10) or memory
@@ -17,13 +19,15 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${SSL_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
-TIME=300
+TIME=""
 RUNS=""
+JOBS=1
 TARGETS=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --time) TIME=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
+    --jobs) JOBS=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 0 ;;
     *) TARGETS+=("$1"); shift ;;
   esac
@@ -37,28 +41,36 @@ fi
 cmake --build "$BUILD" -j"$(nproc)" --target ssl_fuzz
 mkdir -p "$BUILD/findings"
 
-failed=()
-for t in "${TARGETS[@]}"; do
-  bin=$BUILD/fuzz/fuzz_$t
-  [[ -x $bin ]] || { echo "no fuzz target '$t' (have: $(ls "$BUILD/fuzz" | sed 's/fuzz_//' | tr '\n' ' '))" >&2; exit 2; }
+# One target: runs it and prints one line ("ok" or "FINDING", executions, seconds, the last
+# status line); the exit status says whether it found something.
+fuzz_one() {
+  local t=$1 bin=$BUILD/fuzz/fuzz_$1 log=$BUILD/fuzz-$1.log start=$SECONDS status=ok
+  local limit=()
+  [[ -n $RUNS ]] && limit+=(-runs="$RUNS")
+  [[ -n $TIME || -z $RUNS ]] && limit+=(-max_total_time="${TIME:-300}")
   mkdir -p "$BUILD/corpus/$t"
-  limit=(-max_total_time="$TIME")
-  [[ -n $RUNS ]] && limit=(-runs="$RUNS")
-  log=$BUILD/fuzz-$t.log
-  echo "fuzz_$t: ${limit[*]}"
-  start=$SECONDS
   # The first corpus folder receives new inputs; the committed seeds stay as they are.
-  if ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=0 "$bin" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 \
+  ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=0 "$bin" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 \
     -max_len=65536 -print_final_stats=1 -artifact_prefix="$BUILD/findings/$t-" \
-    "$BUILD/corpus/$t" "$ROOT/tests/fuzz/corpus/$t" >"$log" 2>&1; then
-    status=ok
-  else
-    status=FINDING
-    failed+=("$t")
-  fi
+    "$BUILD/corpus/$t" "$ROOT/tests/fuzz/corpus/$t" >"$log" 2>&1 || status=FINDING
+  local execs
   execs=$(awk '/stat::number_of_executed_units/ { print $2 }' "$log")
-  echo "  $status: ${execs:-?} executions in $((SECONDS - start)) s; $(grep -E '^#[0-9]+' "$log" | tail -1 | cut -c1-100)"
+  echo "fuzz_$t (${limit[*]}): $status: ${execs:-?} executions in $((SECONDS - start)) s; $(grep -E '^#[0-9]+' "$log" | tail -1 | cut -c1-100)"
+  [[ $status == ok ]]
+}
+
+for t in "${TARGETS[@]}"; do
+  [[ -x $BUILD/fuzz/fuzz_$t ]] || { echo "no fuzz target '$t' (have: $(ls "$BUILD/fuzz" | sed 's/fuzz_//' | tr '\n' ' '))" >&2; exit 2; }
 done
+# --jobs N targets at a time (each libFuzzer process uses one core).
+failed=()
+declare -A pid_of=()
+for t in "${TARGETS[@]}"; do
+  while [[ $(jobs -rp | wc -l) -ge $JOBS ]]; do wait -n || true; done
+  fuzz_one "$t" &
+  pid_of[$t]=$!
+done
+for t in "${TARGETS[@]}"; do wait "${pid_of[$t]}" || failed+=("$t"); done
 if [[ ${#failed[@]} -gt 0 ]]; then
   echo "findings in: ${failed[*]} (reproducers in $BUILD/findings/, logs $BUILD/fuzz-<target>.log)" >&2
   exit 1
