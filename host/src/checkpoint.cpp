@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/nn/module.h>
+#include <fmt/core.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -19,9 +20,19 @@ namespace fs = std::filesystem;
 
 namespace {
 // Format 2 checkpoints carry meta/crc32: CRC-32 (zlib) over every other entry in file order:
-// its name, dtype, shape and bytes. Format 1 (before checksums) loads unverified.
-constexpr int64_t kFormat = 2;
+// its name, dtype, shape and bytes. Format 3 adds the file seal below to every tensor file.
+constexpr int64_t kFormat = 3;
 constexpr const char* kChecksumKey = "meta/crc32";
+
+// The file seal. LibTorch's readers are not safe on damaged bytes: its zip reader reads past
+// the end of a truncated buffer, and its unpickler reserves whatever length a damaged opcode
+// states (a 27 kB checkpoint asked for 4 GB; both found by the checkpoint fuzzer). So no byte
+// reaches LibTorch before it is verified: save_tensors stores the CRC-32 of the archive as the
+// zip archive's comment ("ssl-host crc32 xxxxxxxx"; zip readers, torch.load included, skip
+// comments), and load_tensors checks it first, then hands LibTorch the archive as it wrote it.
+constexpr size_t kEndRecord = 22;  // zip end-of-central-directory record, comment length last
+constexpr char kSealPrefix[] = "ssl-host crc32 ";
+constexpr size_t kSealSize = sizeof(kSealPrefix) - 1 + 8;
 
 uLong crc_bytes(uLong crc, const void* data, size_t size) {
   const auto* p = static_cast<const Bytef*>(data);
@@ -49,22 +60,51 @@ int64_t checksum(const NamedTensors& entries) {
 }
 }  // namespace
 
+namespace {
+std::vector<char> seal_archive(std::vector<char> zip) {
+  const size_t n = zip.size();
+  SSL_CHECK(n >= kEndRecord && std::equal(zip.end() - kEndRecord, zip.end() - kEndRecord + 4, "PK\x05\x06") &&
+                zip[n - 2] == 0 && zip[n - 1] == 0,
+            "LibTorch wrote a tensor archive without a plain zip end record: cannot seal it");
+  const auto crc = static_cast<uint32_t>(crc_bytes(::crc32(0L, Z_NULL, 0), zip.data(), n));
+  const std::string seal = fmt::format("{}{:08x}", kSealPrefix, crc);
+  zip[n - 2] = static_cast<char>(kSealSize & 0xff);
+  zip[n - 1] = static_cast<char>(kSealSize >> 8);
+  zip.insert(zip.end(), seal.begin(), seal.end());
+  return zip;
+}
+
+std::vector<char> unseal_archive(std::vector<char> bytes, const std::string& what) {
+  const size_t n = bytes.size();
+  const bool sealed = n >= kEndRecord + kSealSize &&
+                      std::equal(bytes.end() - kSealSize - kEndRecord, bytes.end() - kSealSize - kEndRecord + 4, "PK\x05\x06") &&
+                      static_cast<uint8_t>(bytes[n - kSealSize - 2]) == kSealSize && bytes[n - kSealSize - 1] == 0 &&
+                      std::equal(bytes.end() - kSealSize, bytes.end() - 8, kSealPrefix);
+  SSL_CHECK(sealed, what, " is not a readable tensor file (truncated or corrupt?): it does not end with ssl-host's "
+            "checksum record (files written before checkpoint format 3 are not read: their bytes cannot be verified)");
+  uint32_t stored = 0;
+  for (size_t i = n - 8; i < n; ++i) {
+    const char c = bytes[i];
+    const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    SSL_CHECK(digit >= 0, what, " is damaged: its checksum record is not hexadecimal");
+    stored = stored << 4 | static_cast<uint32_t>(digit);
+  }
+  bytes.resize(n - kSealSize);
+  bytes[n - kSealSize - 2] = bytes[n - kSealSize - 1] = 0;
+  const auto crc = static_cast<uint32_t>(crc_bytes(::crc32(0L, Z_NULL, 0), bytes.data(), bytes.size()));
+  SSL_CHECK(crc == stored, what, " is damaged: its contents do not match the checksum stored with it (file checksum)");
+  return bytes;
+}
+}  // namespace
+
 void save_tensors(const fs::path& path, const NamedTensors& tensors) {
   c10::Dict<std::string, at::Tensor> dict;
   for (const auto& [name, t] : tensors) dict.insert(name, t.detach().cpu().contiguous());
-  write_file_atomic(path, torch::jit::pickle_save(c10::IValue(dict)));
+  write_file_atomic(path, seal_archive(torch::jit::pickle_save(c10::IValue(dict))));
 }
 
 NamedTensors load_tensors(const fs::path& path) {
-  const std::vector<char> bytes = read_file(path);
-  // LibTorch's zip reader reads past the end of a truncated buffer (ASan: heap-buffer-overflow
-  // in mz_zip_reader_init, LibTorch 1.13; the checkpoint fuzz corpus holds the case). A zip
-  // archive ends with its end-of-central-directory record (torch writes no archive comment),
-  // so a file that does not is refused before LibTorch reads it.
-  constexpr size_t kEndRecord = 22;
-  SSL_CHECK(bytes.size() >= kEndRecord && std::equal(bytes.end() - kEndRecord, bytes.end() - kEndRecord + 4, "PK\x05\x06"),
-            path.string(), " is not a readable tensor file (truncated or corrupt?): it does not end with a zip "
-            "archive's end record");
+  const std::vector<char> bytes = unseal_archive(read_file(path), path.string());
   c10::IValue v;
   try {
     v = torch::jit::pickle_load(bytes);

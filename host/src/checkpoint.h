@@ -31,6 +31,10 @@ struct Checkpoint {
   NamedTensors optimizer;  // optimizer state
 };
 
+// A dict of tensors in LibTorch's pickle archive (torch.load reads it), sealed with the CRC-32 of
+// the archive in its zip comment, written atomically. load_tensors verifies the seal before any
+// byte reaches LibTorch's readers (they are not safe on damaged input): a truncated, damaged or
+// unsealed file is an sdk::Error naming it.
 void save_tensors(const std::filesystem::path& path, const NamedTensors& tensors);
 NamedTensors load_tensors(const std::filesystem::path& path);
 

@@ -46,7 +46,10 @@ function(ssl_add_plugin name)
   if(DEFINED SSL_PLUGIN_OUTPUT_DIR)
     set_target_properties(ssl_${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${SSL_PLUGIN_OUTPUT_DIR})
   endif()
-  target_link_options(ssl_${name} PRIVATE -Wl,--no-undefined -Wl,-z,nodelete)
+  target_link_options(ssl_${name} PRIVATE -Wl,-z,nodelete)
+  if(NOT DEFINED SSL_LINK_NO_UNDEFINED OR SSL_LINK_NO_UNDEFINED)  # off only in clang sanitizer builds
+    target_link_options(ssl_${name} PRIVATE -Wl,--no-undefined)
+  endif()
   # Every plugin module of the project, for targets that need them all (ssl_runtime in-tree).
   set_property(GLOBAL APPEND PROPERTY SSL_PLUGIN_TARGETS ssl_${name})
 

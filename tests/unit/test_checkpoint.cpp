@@ -51,6 +51,33 @@ TEST_CASE("a truncated checkpoint is a clear error and never a crash") {
   CHECK_THROWS_WITH(load_checkpoint(d / "missing.ckpt"), Catch::Contains("cannot open"));
 }
 
+TEST_CASE("tensor files are sealed: no damaged or unsealed byte reaches LibTorch's reader") {
+  const fs::path d = temp_dir("sealed");
+  save_tensors(d / "t.pt", {{"w", at::arange(64, at::kFloat)}});
+  std::vector<char> bytes = read_file(d / "t.pt");
+  const std::string tail(bytes.end() - 23, bytes.end());
+  CHECK(tail.rfind("ssl-host crc32 ", 0) == 0);
+  CHECK(at::equal(load_tensors(d / "t.pt").at(0).second, at::arange(64, at::kFloat)));
+  // One flipped bit anywhere, in the archive's data or in its directory, is refused by the seal.
+  for (const size_t at : {size_t{40}, bytes.size() / 2, bytes.size() - 30}) {
+    std::vector<char> flipped = bytes;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x10);
+    write_file_atomic(d / "flipped.pt", flipped);
+    INFO(at);
+    CHECK_THROWS_WITH(load_tensors(d / "flipped.pt"), Catch::Contains("is damaged: its contents do not match the checksum"));
+  }
+  // The archive LibTorch wrote, without the seal (the zip comment length zeroed): not read.
+  std::vector<char> bare(bytes.begin(), bytes.end() - 23);
+  bare[bare.size() - 2] = bare[bare.size() - 1] = 0;
+  write_file_atomic(d / "bare.pt", bare);
+  CHECK_THROWS_WITH(load_tensors(d / "bare.pt"), Catch::Contains("does not end with ssl-host's checksum record"));
+  // A seal whose digits are not hexadecimal.
+  std::vector<char> garbled = bytes;
+  garbled.back() = 'z';
+  write_file_atomic(d / "garbled.pt", garbled);
+  CHECK_THROWS_WITH(load_tensors(d / "garbled.pt"), Catch::Contains("not hexadecimal"));
+}
+
 TEST_CASE("writing into a missing or read-only place fails cleanly and keeps the old file") {
   const fs::path d = temp_dir("readonly");
   write_file_atomic(d / "f.bin", {'a', 'b'});
