@@ -52,8 +52,14 @@ Registry load_registry(const CommonOptions& common) {
   return registry;
 }
 
+// One pipeline for the verbs that take no study (eval, embed, preview): a study file is refused
+// by name rather than by its first unknown key.
 Pipeline load_pipeline(const Registry& registry, const PipelineOptions& opt) {
-  return host::load_pipeline(registry, fs::path(opt.file), opt.overrides);
+  Node root = load_document(fs::path(opt.file));
+  if (is_study(root))
+    throw UsageError(opt.file + " is a study ([[arms]]); this verb takes one pipeline: give it an arm's pipeline "
+                     "file, with the arm's settings as --set");
+  return resolve_with_overrides(std::move(root), registry, fs::path(opt.file), opt.overrides);
 }
 
 std::string pad(const std::string& s, size_t width) { return s.size() >= width ? s : s + std::string(width - s.size(), ' '); }

@@ -1,4 +1,4 @@
-// evaluator_core: kNN, linear probe and collapse diagnostics, one .cpp each ending in its
+// evaluator_core: kNN, linear probe, clustering scores and collapse diagnostics, one .cpp each ending in its
 // registration function.
 #include "ssl/sdk/plugin_api.h"
 #include "ssl/sdk/registrar.h"
@@ -8,11 +8,13 @@ namespace ssl::plugins::evaluator_core {
 void register_knn(sdk::Registrar& r);
 void register_linear(sdk::Registrar& r);
 void register_collapse(sdk::Registrar& r);
+void register_clustering(sdk::Registrar& r);
 
 void register_components(sdk::Registrar& r) {
   register_knn(r);
   register_linear(r);
   register_collapse(r);
+  register_clustering(r);
 }
 
 }  // namespace ssl::plugins::evaluator_core

@@ -63,6 +63,9 @@ TEST_CASE("preview writes the views of the first training images, inline, visibl
   CHECK(run_host("preview " + shell_quote(source_dir() + "/pipelines/smoke.toml") + " --images 0", d).code == 2);
   auto bad = run_host("preview " + shell_quote(source_dir() + "/pipelines/smoke.toml") + " --set views.0.count=0", d);
   CHECK(bad.code == 2);
+  auto study = run_host("preview " + shell_quote(source_dir() + "/tests/integration/pipelines/study_smoke.toml"), d);
+  CHECK(study.code == 2);
+  CHECK_THAT(study.err, Catch::Contains("is a study ([[arms]]); this verb takes one pipeline"));
 }
 
 TEST_CASE("embed writes .npy features that Python loads, and they are the features the kNN evaluator scored") {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run_host.h"
+#include "screenshot.h"
 
 using namespace ssl::test;
 namespace fs = std::filesystem;
@@ -75,6 +76,7 @@ TEST_CASE("a study trains every arm, compares them on one page and is up to date
   CHECK_FALSE(fs::exists(study / "pixels" / "baselines.json"));
   CHECK_THAT(slurp(study / "lr_high" / "report.html"), Catch::Contains("raw pixels (pixels)"));
   CHECK_THAT(slurp(study / "pixels" / "report.html"), Catch::Contains("baseline (raw pixels)"));
+  check_images_visible(html, d / "shots");
   CHECK(r.out.find("study page:") != std::string::npos);
   const auto json = nlohmann::json::parse(slurp(study / "study.json"));
   CHECK(json["arms"].size() == 3);

@@ -54,10 +54,10 @@ ssl::sdk::EvalContext context(FakeFeatureSource& source, uint64_t seed = 0) {
 
 }  // namespace
 
-TEST_CASE("evaluator_core registers knn, linear and collapse evaluators", "[evaluator_core]") {
+TEST_CASE("evaluator_core registers knn, linear, collapse and clustering evaluators", "[evaluator_core]") {
   const auto r = ssl::test::evaluator_core_components();
-  REQUIRE(r.specs().size() == 3);
-  for (const char* name : {"knn", "linear", "collapse"})
+  REQUIRE(r.specs().size() == 4);
+  for (const char* name : {"knn", "linear", "collapse", "clustering"})
     CHECK(r.spec(ssl::sdk::Kind::Evaluator, name).kind() == ssl::sdk::Kind::Evaluator);
   CHECK(std::get<int64_t>(*r.spec(ssl::sdk::Kind::Evaluator, "knn").schema.find("k")->default_value) == 200);
   CHECK(std::get<double>(*r.spec(ssl::sdk::Kind::Evaluator, "knn").schema.find("temperature")->default_value) == 0.1);
