@@ -13,11 +13,6 @@ using namespace ssl::test;
 namespace fs = std::filesystem;
 
 namespace {
-size_t count(const std::string& s, const std::string& what) {
-  size_t n = 0;
-  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
-  return n;
-}
 
 fs::path newest_checkpoint(const fs::path& run) {
   std::vector<fs::path> all;
@@ -49,8 +44,8 @@ TEST_CASE("preview writes the views of the first training images, inline, visibl
   REQUIRE(r.code == 0);
   CHECK_THAT(r.out, Catch::Contains(page.string()));
   const std::string html = slurp(page);
-  CHECK(count(html, "<img ") == 3 * 3);  // each image and its two views
-  CHECK(count(html, "<img src=\"data:image/png;base64,") == 3 * 3);
+  CHECK(count_of(html, "<img ") == 3 * 3);  // each image and its two views
+  CHECK(count_of(html, "<img src=\"data:image/png;base64,") == 3 * 3);
   for (const char* banned : {"http://", "https://", "<script", "<link"}) CHECK(html.find(banned) == std::string::npos);
   CHECK_THAT(html, Catch::Contains("view group 0 · view 2"));
   CHECK_THAT(html, Catch::Contains("random_resized_crop -&gt; horizontal_flip -&gt; color_jitter"));
@@ -85,8 +80,7 @@ TEST_CASE("embed writes .npy features that Python loads, and they are the featur
   }
   CHECK(fs::exists(d / "test.labels.npy"));
   CHECK(fs::exists(d / "test.indices.npy"));
-  CHECK(std::count(std::istreambuf_iterator<char>(*std::make_unique<std::ifstream>(d / "test.pca.csv")),
-                   std::istreambuf_iterator<char>(), '\n') == 256);
+  CHECK(count_of(slurp(d / "test.pca.csv"), "\n") == 256);
 
   // Python with NumPy only: load, check, and score the weighted kNN of report_smoke.toml (k 20, T 0.1).
   const std::string script = R"(

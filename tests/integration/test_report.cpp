@@ -18,11 +18,6 @@ std::vector<nlohmann::json> records(const fs::path& run) {
   return out;
 }
 
-size_t count(const std::string& s, const std::string& what) {
-  size_t n = 0;
-  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
-  return n;
-}
 }  // namespace
 
 TEST_CASE("a run writes a self-contained report.html that renders in headless Chromium") {
@@ -37,15 +32,15 @@ TEST_CASE("a run writes a self-contained report.html that renders in headless Ch
   CHECK(fs::exists(run / "spectra" / "embedding_epoch002.csv"));
   const std::string html = slurp(run / "report.html");
   REQUIRE(!html.empty());
-  CHECK(count(html, "<svg") >= 8);  // loss, lr, terms, accuracy, collapse metrics, 2 spectra, PCA
+  CHECK(count_of(html, "<svg") >= 8);  // loss, lr, terms, accuracy, collapse metrics, 2 spectra, PCA
   for (const char* banned : {"http://", "https://", "<script", "<link", "@import"}) {
     INFO(banned);
     CHECK(html.find(banned) == std::string::npos);
   }
   // Nearest neighbours of 12 test images (8 each) from the kNN's features, images inline only.
   CHECK(fs::exists(run / "neighbours" / "test_knn_epoch002.json"));
-  CHECK(count(html, "<img ") == 12 * 9);
-  CHECK(count(html, "<img src=\"data:image/png;base64,") == 12 * 9);
+  CHECK(count_of(html, "<img ") == 12 * 9);
+  CHECK(count_of(html, "<img src=\"data:image/png;base64,") == 12 * 9);
   // The first screen: the verdict, before any table.
   const auto verdict = html.find("<p class=\"verdict");
   CHECK(verdict < html.find("<table"));
@@ -98,7 +93,7 @@ TEST_CASE("an alarm prints one line per crossing, is recorded and stop_on_alarm 
   auto r = run_host(base + " --output " + shell_quote((d / "warn").string()));
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
-  CHECK(count(r.out, "alarm: batch/std_sqrt_d = ") == 1);
+  CHECK(count_of(r.out, "alarm: batch/std_sqrt_d = ") == 1);
   CHECK_THAT(r.out, Catch::Contains("< 2 at epoch 1 step 1 — the embeddings are collapsing"));
   size_t alarm_records = 0, batch_checks = 0;
   for (const auto& m : records(d / "warn")) {

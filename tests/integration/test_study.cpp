@@ -28,11 +28,6 @@ fs::path write_study(const fs::path& dir, const std::string& text) {
   std::ofstream(p) << "include = []\n" << text;
   return p;
 }
-size_t count_of(const std::string& s, const std::string& what) {
-  size_t n = 0;
-  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
-  return n;
-}
 }  // namespace
 
 TEST_CASE("a study trains every arm, compares them on one page and is up to date when run again") {

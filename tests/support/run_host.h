@@ -57,6 +57,13 @@ inline std::string host_binary() { return std::string(SSL_TEST_BINARY_DIR) + "/b
 inline std::string source_dir() { return SSL_TEST_SOURCE_DIR; }
 inline std::string fixture(const std::string& name) { return std::string(SSL_TEST_BINARY_DIR) + "/fixtures/" + name; }
 
+// How many times `what` occurs in `s`.
+inline size_t count_of(const std::string& s, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
+
 // ssl-host with arguments (already quoted where needed).
 inline CommandResult run_host(const std::string& args, const std::filesystem::path& cwd = {}) {
   return run_command(shell_quote(host_binary()) + " " + args, cwd);
