@@ -29,8 +29,8 @@ const std::vector<std::string> kCifar10Names = {"airplane", "automobile", "bird"
 
 // `root` itself if it holds `probe`, else the archive's sub-folder if that does.
 fs::path data_folder(const fs::path& root, const std::string& sub, const std::string& probe) {
-  if (fs::is_regular_file(root / probe)) return root;
-  if (fs::is_regular_file(root / sub / probe)) return root / sub;
+  if (is_file(root / probe)) return root;
+  if (is_file(root / sub / probe)) return root / sub;
   return root;
 }
 
@@ -72,7 +72,7 @@ CifarDataset::CifarDataset(const sdk::Config& config, const sdk::BuildContext& c
   const fs::path root = resolve_path(config.get_string("root"), ctx.base_dir);
   const std::string split = config.get_string("split"), variant = config.get_string("variant");
   const bool fine = config.get_string("label") == "fine";
-  SSL_CHECK(fs::is_directory(root), "cifar: folder not found: ", root.string());
+  SSL_CHECK(is_folder(root), "cifar: folder not found: ", root.string());
   const bool is100 = variant == "cifar100";
   std::vector<std::string> files;
   fs::path folder;
@@ -93,7 +93,7 @@ CifarDataset::CifarDataset(const sdk::Config& config, const sdk::BuildContext& c
 
   for (const auto& name : files) {
     const fs::path path = folder / name;
-    SSL_CHECK(fs::is_regular_file(path), "cifar: missing file ", path.string());
+    SSL_CHECK(is_file(path), "cifar: missing file ", path.string());
     const std::vector<uint8_t> data = read_binary(path);
     SSL_CHECK(!data.empty() && data.size() % record == 0, "cifar: size of ", path.string(), " (", data.size(),
               " bytes) is not a positive multiple of the ", record, "-byte record of ", variant);

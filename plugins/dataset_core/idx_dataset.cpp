@@ -47,13 +47,13 @@ std::string hex(uint32_t v) {
 fs::path locate(const fs::path& root, const std::string& given, const std::string& standard, const char* what) {
   if (!given.empty()) {
     const fs::path p = fs::path(given).is_absolute() ? fs::path(given) : root / given;
-    SSL_CHECK(fs::is_regular_file(p), "idx: ", what, " file not found: ", p.string());
+    SSL_CHECK(is_file(p), "idx: ", what, " file not found: ", p.string());
     return p;
   }
   const fs::path gz = root / (standard + ".gz");
-  if (fs::is_regular_file(gz)) return gz;
+  if (is_file(gz)) return gz;
   const fs::path plain = root / standard;
-  SSL_CHECK(fs::is_regular_file(plain), "idx: ", what, " file not found: ", gz.string(), " (nor ", plain.string(), ")");
+  SSL_CHECK(is_file(plain), "idx: ", what, " file not found: ", gz.string(), " (nor ", plain.string(), ")");
   return plain;
 }
 
@@ -89,7 +89,7 @@ class IdxDataset final : public sdk::Dataset {
 
 IdxDataset::IdxDataset(const sdk::Config& config, const sdk::BuildContext& ctx) {
   const fs::path root = resolve_path(config.get_string("root"), ctx.base_dir);
-  SSL_CHECK(fs::is_directory(root), "idx: folder not found: ", root.string());
+  SSL_CHECK(is_folder(root), "idx: folder not found: ", root.string());
   const std::string prefix = config.get_string("split") == "train" ? "train" : "t10k";
   const fs::path image_path = locate(root, config.get_string("images"), prefix + "-images-idx3-ubyte", "image");
   const fs::path label_path = locate(root, config.get_string("labels"), prefix + "-labels-idx1-ubyte", "label");

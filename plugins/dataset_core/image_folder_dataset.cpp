@@ -138,7 +138,7 @@ std::vector<fs::path> ImageFolderDataset::images_under(const fs::path& folder) c
 }
 
 void ImageFolderDataset::scan_classes() {
-  SSL_CHECK(fs::is_directory(root_), "image_folder: folder not found: ", root_.string());
+  SSL_CHECK(is_folder(root_), "image_folder: folder not found: ", root_.string());
   std::vector<fs::path> class_dirs;
   for (const auto& entry : fs::directory_iterator(root_))
     if (entry.is_directory()) class_dirs.push_back(entry.path());
@@ -159,14 +159,14 @@ void ImageFolderDataset::scan_classes() {
 }
 
 void ImageFolderDataset::scan_flat() {
-  SSL_CHECK(fs::is_directory(root_), "image_folder: folder not found: ", root_.string());
+  SSL_CHECK(is_folder(root_), "image_folder: folder not found: ", root_.string());
   paths_ = images_under(root_);
   labels_.assign(paths_.size(), -1);
 }
 
 void ImageFolderDataset::scan_manifest() {
   const fs::path& manifest = root_;
-  SSL_CHECK(fs::is_regular_file(manifest), "image_folder: manifest file not found: ", manifest.string());
+  SSL_CHECK(is_file(manifest), "image_folder: manifest file not found: ", manifest.string());
   std::ifstream in(manifest);
   SSL_CHECK(in.good(), "image_folder: cannot read manifest ", manifest.string());
   const fs::path folder = manifest.parent_path();
@@ -184,7 +184,7 @@ void ImageFolderDataset::scan_manifest() {
     const std::string rel = trim(comma == std::string::npos ? line : line.substr(0, comma));
     const std::string label = comma == std::string::npos ? "" : trim(line.substr(comma + 1));
     const fs::path p = fs::path(rel).is_absolute() ? fs::path(rel) : folder / rel;
-    if (!fs::is_regular_file(p)) {
+    if (!is_file(p)) {
       SSL_CHECK(on_error_ == "skip", "image_folder: ", manifest.string(), ":", line_no, ": no such file ", p.string());
       ++missing;
       continue;

@@ -29,7 +29,7 @@ fs::path resolve_path(const std::string& p, const fs::path& base_dir) {
 }
 
 std::vector<uint8_t> read_maybe_gzip(const fs::path& path) {
-  SSL_CHECK(fs::is_regular_file(path), "file not found: ", path.string());
+  SSL_CHECK(is_file(path), "file not found: ", path.string());
   gzFile file = gzopen(path.c_str(), "rb");
   SSL_CHECK(file != nullptr, "cannot open ", path.string());
   gzbuffer(file, 1 << 17);
@@ -57,7 +57,7 @@ std::vector<uint8_t> read_maybe_gzip(const fs::path& path) {
 }
 
 std::vector<uint8_t> read_binary(const fs::path& path) {
-  SSL_CHECK(fs::is_regular_file(path), "file not found: ", path.string());
+  SSL_CHECK(is_file(path), "file not found: ", path.string());
   std::ifstream in(path, std::ios::binary);
   SSL_CHECK(in.good(), "cannot open ", path.string());
   in.seekg(0, std::ios::end);
@@ -67,6 +67,16 @@ std::vector<uint8_t> read_binary(const fs::path& path) {
   if (size > 0) in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(size));
   SSL_CHECK(static_cast<size_t>(in.gcount()) == size || size == 0, "short read from ", path.string());
   return out;
+}
+
+bool is_file(const fs::path& p) noexcept {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec);
+}
+
+bool is_folder(const fs::path& p) noexcept {
+  std::error_code ec;
+  return fs::is_directory(p, ec);
 }
 
 std::string to_lower(std::string s) {
