@@ -260,14 +260,7 @@ int cmd_embed(const CommonOptions& common, const PipelineOptions& opt, const Emb
   write_npy(out, values);
   write_npy(stem.string() + ".labels.npy", f.labels.to(at::kLong));
   write_npy(stem.string() + ".indices.npy", rows);
-  std::string csv;
-  if (values.size(0) >= 2) {
-    const at::Tensor xy = report::pca_2d(values).contiguous();
-    const auto* pt = xy.data_ptr<double>();
-    const at::Tensor labels = f.labels.to(at::kLong).contiguous();
-    for (int64_t i = 0; i < xy.size(0); ++i)
-      csv += fmt::format("{:.6g},{:.6g},{}\n", pt[2 * i], pt[2 * i + 1], labels.data_ptr<int64_t>()[i]);
-  }
+  const std::string csv = values.size(0) >= 2 ? report::pca_csv(values, f.labels) : std::string();
   write_file_atomic(stem.string() + ".pca.csv", std::vector<char>(csv.begin(), csv.end()));
   fmt::print("{} {} features of {} {} images ({} step(s) trained) -> {} (+ .labels.npy, .indices.npy, .pca.csv)\n",
              values.size(1), em.representation, values.size(0), em.split, c.position.step, out.string());

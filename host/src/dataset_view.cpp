@@ -105,6 +105,12 @@ sdk::Sample DatasetView::get(int64_t i) const {
   return s;
 }
 
+std::string DatasetView::class_name(int64_t label) const {
+  if (label < 0) return "unlabelled";
+  const auto& names = info_.class_names;
+  return label < static_cast<int64_t>(names.size()) ? names[static_cast<size_t>(label)] : "class " + std::to_string(label);
+}
+
 std::vector<int64_t> DatasetView::class_counts() const {
   std::vector<int64_t> counts(static_cast<size_t>(std::max<int64_t>(info_.num_classes, 0)), 0);
   for (int64_t y : labels_) {

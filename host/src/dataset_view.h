@@ -4,6 +4,7 @@
 // sdk::Dataset and maps view indices to the dataset's own.
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "ssl/sdk/config.h"
@@ -22,6 +23,9 @@ class DatasetView {
   int64_t base_index(int64_t i) const { return indices_[static_cast<size_t>(i)]; }
   const sdk::DatasetInfo& info() const { return info_; }
   const std::string& name() const { return name_; }
+  // What a page calls label `label`: the dataset's class name, "class N" without one,
+  // "unlabelled" for -1.
+  std::string class_name(int64_t label) const;
   // Images per class after filtering (index = label); empty when unlabelled.
   std::vector<int64_t> class_counts() const;
 

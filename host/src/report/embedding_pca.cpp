@@ -25,6 +25,16 @@ at::Tensor pca_2d(const at::Tensor& x) {
   return out;
 }
 
+std::string pca_csv(const at::Tensor& features, const at::Tensor& labels) {
+  const at::Tensor pts = pca_2d(features.reshape({features.size(0), -1})).contiguous();
+  const at::Tensor lab_t = labels.to(at::kCPU, at::kLong).contiguous();
+  const auto* lab = lab_t.data_ptr<int64_t>();
+  const auto* p = pts.data_ptr<double>();
+  std::string text;
+  for (int64_t i = 0; i < pts.size(0); ++i) text += fmt::format("{:.6g},{:.6g},{}\n", p[2 * i], p[2 * i + 1], lab[i]);
+  return text;
+}
+
 std::filesystem::path write_test_pca(sdk::FeatureSource& features, const std::filesystem::path& run_dir,
                                      int64_t epoch) {
   sdk::FeatureRequest req;
@@ -33,13 +43,7 @@ std::filesystem::path write_test_pca(sdk::FeatureSource& features, const std::fi
   req.max_samples = kPcaSamples;
   req.seed = kPcaSeed;
   const sdk::Features f = features.extract(req);
-  const at::Tensor xy = pca_2d(f.values.reshape({f.values.size(0), -1}));
-  const at::Tensor labels = f.labels.to(at::kCPU, at::kLong).contiguous();
-  const auto* lab = labels.data_ptr<int64_t>();
-  const at::Tensor pts = xy.contiguous();
-  const auto* p = pts.data_ptr<double>();
-  std::string text;
-  for (int64_t i = 0; i < pts.size(0); ++i) text += fmt::format("{:.6g},{:.6g},{}\n", p[2 * i], p[2 * i + 1], lab[i]);
+  const std::string text = pca_csv(f.values, f.labels);
   const auto path = run_dir / "embeddings" / fmt::format("test_pca_epoch{:03}.csv", epoch);
   write_file_atomic(path, std::vector<char>(text.begin(), text.end()));
   return path;

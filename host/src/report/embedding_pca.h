@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 
 #include "ssl/sdk/features.h"
 
@@ -17,6 +18,9 @@ inline constexpr uint64_t kPcaSeed = 0x9ca2d;   // fixed subset, the same at eve
 // is fixed so that its largest-magnitude loading is positive (stable orientation across
 // epochs). With D == 1 the second column is 0.
 at::Tensor pca_2d(const at::Tensor& x);
+
+// pca_2d of features [N, D] (N >= 2) as CSV lines `x,y,label` (labels [N]).
+std::string pca_csv(const at::Tensor& features, const at::Tensor& labels);
 
 // Extracts up to kPcaSamples backbone features of the test split (fixed seed) through
 // `features`, projects them with pca_2d and writes <run_dir>/embeddings/test_pca_epoch<NNN>.csv

@@ -17,15 +17,10 @@ namespace ssl::host::report {
 namespace fs = std::filesystem;
 
 namespace {
-std::string label_name(const DatasetView& data, int64_t label) {
-  const auto& names = data.info().class_names;
-  if (label < 0) return "unlabelled";
-  return label < static_cast<int64_t>(names.size()) ? names[size_t(label)] : fmt::format("class {}", label);
-}
 
 nlohmann::json picture(const DatasetView& data, int64_t position, int64_t label) {
   const cv::Mat thumb = thumbnail(data.get(position).image, kThumbnailSide);
-  return {{"index", position}, {"label", label}, {"label_name", label_name(data, label)}, {"image", png_data_uri(thumb)}};
+  return {{"index", position}, {"label", label}, {"label_name", data.class_name(label)}, {"image", png_data_uri(thumb)}};
 }
 }  // namespace
 

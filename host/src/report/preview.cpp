@@ -19,12 +19,6 @@ namespace {
 constexpr int kDrawnSide = 96;
 int scale_for(const cv::Mat& m) { return std::max(1, kDrawnSide / std::max(1, std::max(m.rows, m.cols))); }
 
-std::string label_text(const DatasetView& data, int64_t label) {
-  if (label < 0) return "unlabelled";
-  const auto& names = data.info().class_names;
-  return label < static_cast<int64_t>(names.size()) ? fmt::format("{} ({})", names[size_t(label)], label)
-                                                     : fmt::format("class {}", label);
-}
 }  // namespace
 
 Preview preview_samples(const Runtime& rt, int64_t images) {
@@ -79,7 +73,7 @@ std::string render_preview(const Runtime& rt, const Preview& preview) {
   h += "<table class=\"pics\">\n";
   for (const auto& s : samples) {
     h += "<tr><td>" + img_tag(png_data_uri(s.original), s.original, scale_for(s.original), "original") +
-         fmt::format("original<br>#{} · {}", s.position, xml_escape(label_text(*rt.train, s.label))) + "</td>";
+         fmt::format("original<br>#{} · {}", s.position, xml_escape(s.label < 0 ? rt.train->class_name(s.label) : fmt::format("{} ({})", rt.train->class_name(s.label), s.label))) + "</td>";
     for (const auto& v : s.views) {
       any_rescaled |= v.picture.rescaled;
       const cv::Mat& m = v.picture.image;
