@@ -1,6 +1,7 @@
 #include "ssl/nn/clustering_metrics.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <algorithm>
 #include <cmath>
@@ -78,6 +79,17 @@ double size_entropy(const at::Tensor& counts) {
   double total = 0.0;
   for (double x : v) total += x;
   return total > 0 ? entropy_of(v, total) / std::log(double(k)) : 0.0;
+}
+
+at::Tensor assignment_entropy(const at::Tensor& scores) {
+  SSL_CHECK(scores.dim() == 2 && scores.size(0) >= 1 && scores.size(1) >= 1,
+            "assignment_entropy: scores must be [N, K], got ", scores.sizes());
+  at::NoGradGuard no_grad;
+  const int64_t n = scores.size(0), k = scores.size(1);
+  if (std::min(n, k) < 2) return at::zeros({}, scores.options().dtype(at::kFloat));
+  const at::Tensor counts = at::bincount(scores.detach().argmax(1), {}, k).to(at::kFloat);
+  const at::Tensor p = counts / double(n);
+  return -(p * p.clamp_min(1e-12).log()).sum() / std::log(double(std::min(n, k)));
 }
 
 ClusteringScores clustering_scores(const at::Tensor& clusters, const at::Tensor& labels, int64_t num_clusters) {

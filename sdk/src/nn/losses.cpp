@@ -173,6 +173,30 @@ VICRegTerms vicreg_loss(const at::Tensor& z1, const at::Tensor& z2, double sim_w
   return t;
 }
 
+at::Tensor soft_cross_entropy(const at::Tensor& targets, const at::Tensor& logits, double temperature) {
+  check_pair("soft_cross_entropy", targets, logits);
+  SSL_CHECK(temperature > 0, "soft_cross_entropy: temperature must be > 0, got ", temperature);
+  return -(targets * at::log_softmax(logits / temperature, 1)).sum(1).mean();
+}
+
+at::Tensor swapped_prediction_loss(const std::vector<at::Tensor>& targets, const std::vector<at::Tensor>& logits,
+                                   double temperature) {
+  SSL_CHECK(!targets.empty() && logits.size() >= 2 && targets.size() <= logits.size(),
+            "swapped_prediction_loss: needs 1..V target crops and V >= 2 views, got ", targets.size(), " and ",
+            logits.size());
+  at::Tensor total;
+  int64_t terms = 0;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    for (size_t v = 0; v < logits.size(); ++v) {
+      if (v == i) continue;
+      const at::Tensor term = soft_cross_entropy(targets[i], logits[v], temperature);
+      total = total.defined() ? total + term : term;
+      ++terms;
+    }
+  }
+  return total / double(terms);
+}
+
 at::Tensor l2_normalize(const at::Tensor& x) {
   // Same as F.normalize(x, dim=1, eps=1e-12); no view or contiguity assumptions.
   return x / x.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12);

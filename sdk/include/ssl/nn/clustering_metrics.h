@@ -30,6 +30,12 @@ SSL_SDK_API ClusteringScores clustering_scores(const at::Tensor& clusters, const
 // Normalised entropy of cluster sizes counts [K] (see above); 0 when K < 2.
 SSL_SDK_API double size_entropy(const at::Tensor& counts);
 
+// The training-time form for a batch: scores [N, K] (a sample's affinity to K prototypes or
+// output dimensions) -> the entropy of the sizes of its argmax assignments over log min(N, K),
+// a detached scalar tensor on the scores' device (no host sync): 1 when the batch spreads as
+// evenly as it can, 0 when every sample picks the same one (SwAV, DINO, DeepCluster collapse).
+SSL_SDK_API at::Tensor assignment_entropy(const at::Tensor& scores);
+
 // The assignment of rows to columns maximising the total weight of a [R, C] matrix (R, C >= 0),
 // one-to-one (min(R, C) pairs): result[r] = the column of row r, or -1 when it has none.
 // O(n^3) Hungarian algorithm with potentials (n = max(R, C)).

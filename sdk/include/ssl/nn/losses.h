@@ -4,6 +4,8 @@
 // none detaches its inputs: stop-gradient is the caller's explicit choice (pass z.detach()).
 #include <ATen/core/Tensor.h>
 
+#include <vector>
+
 #include "ssl/sdk/export.h"
 
 namespace ssl::sdk {
@@ -95,6 +97,21 @@ struct VICRegTerms {
 // taken over the global batch gathered with comm.all_gather_with_grad.
 SSL_SDK_API VICRegTerms vicreg_loss(const at::Tensor& z1, const at::Tensor& z2, double sim_weight,
                                     double var_weight, double cov_weight, sdk::Comm& comm);
+
+// ---- Clustering and self-distillation (SwAV, DINO) ----
+
+// Cross-entropy of soft targets: mean_b -sum_k targets[b, k] * log_softmax(logits[b] / t)_k.
+// targets [B, K] (rows summing to 1; pass them detached: codes and teacher outputs are
+// constants), logits [B, K] -> scalar.
+// Its value for a uniform prediction is ln K whatever the targets (uniform_loss_ref(K)).
+SSL_SDK_API at::Tensor soft_cross_entropy(const at::Tensor& targets, const at::Tensor& logits, double temperature);
+
+// The multi-crop swapped prediction of SwAV and DINO: every view predicts the targets of
+// every global crop except its own,
+//   mean over pairs (i in targets, v in logits, v != i) of soft_cross_entropy(targets[i], logits[v], t)
+// targets: one [B, K] per global crop (views 0, 1, ...); logits: one [B, K] per view.
+SSL_SDK_API at::Tensor swapped_prediction_loss(const std::vector<at::Tensor>& targets,
+                                               const std::vector<at::Tensor>& logits, double temperature);
 
 // ---- Helpers and diagnostics ----
 
