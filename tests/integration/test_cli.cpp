@@ -65,6 +65,19 @@ TEST_CASE("validate prints the resolved pipeline, which validates again") {
         r.out.substr(r.out.find('\n', r.out.find("Generated"))));
 }
 
+TEST_CASE("every pipeline and study in pipelines/ validates") {
+  size_t checked = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(source_dir()) / "pipelines")) {
+    if (entry.path().extension() != ".toml") continue;
+    INFO(entry.path().filename().string());
+    auto r = run_host("validate " + shell_quote(entry.path().string()));
+    INFO(r.err);
+    CHECK(r.code == 0);
+    ++checked;
+  }
+  CHECK(checked >= 18);
+}
+
 TEST_CASE("every configuration error is reported at once with positions and exit code 2") {
   const fs::path d = scratch_dir("errors");
   write_file(d, "bad.toml", R"(include = [")" + source_dir() + R"(/pipelines/smoke.toml"]

@@ -3,6 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <fstream>
+#include <map>
 #include <regex>
 #include <thread>
 
@@ -63,6 +66,66 @@ TEST_CASE("the smoke pipeline trains and writes its run folder") {
   auto refused = run_smoke(d / "run");
   CHECK(refused.code == 2);
   CHECK_THAT(refused.err, Catch::Contains("already holds a run") && Catch::Contains("--resume"));
+}
+
+TEST_CASE("SwAV and DINO train end to end on 2 global and 2 local crops") {
+  const fs::path d = scratch_dir("multicrop");
+  const std::string common = R"(seed = 0
+[data]
+batch_size = 16
+workers = 1
+[data.train]
+type = "synthetic"
+num_samples = 64
+image_size = 16
+channels = 1
+[[views]]
+count = 2
+[[views.ops]]
+type = "random_resized_crop"
+size = 16
+scale = [0.4, 1.0]
+[[views]]
+count = 2
+[[views.ops]]
+type = "random_resized_crop"
+size = 8
+scale = [0.1, 0.4]
+[backbone]
+type = "tiny_cnn"
+width = 8
+[optimizer]
+type = "sgd"
+lr = 0.05
+grad_clip = 3.0
+[trainer]
+epochs = 2
+log_every = 1
+)";
+  const std::map<std::string, std::string> methods = {
+      {"swav", "[method]\ntype = \"swav\"\nproj_hidden_dim = 32\nproj_dim = 16\nprototypes = 8\n"
+               "freeze_prototypes_epochs = 0.5\nqueue_length = 32\nqueue_start_epoch = 1\n"},
+      {"dino", "[method]\ntype = \"dino\"\nproj_hidden_dim = 32\nproj_dim = 16\nout_dim = 8\n"}};
+  for (const auto& [name, method] : methods) {
+    INFO(name);
+    std::ofstream(d / (name + ".toml")) << "name = \"" << name << "\"\n" << common << method;
+    auto r = run_host("run " + shell_quote((d / (name + ".toml")).string()) + " --output " +
+                      shell_quote((d / name).string()));
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    auto m = metrics(d / name);
+    REQUIRE(m.size() == 9);  // 8 steps and the summary
+    for (size_t i = 0; i + 1 < m.size(); ++i) {
+      CHECK(std::isfinite(m[i]["loss"].get<double>()));
+      CHECK(m[i].contains(name + "/assignment_entropy"));
+      CHECK(m[i][name + "/uniform_loss_ref"].get<double>() == Approx(std::log(8.0)));
+    }
+    if (name == "swav") {
+      CHECK(m[0]["swav/queue_used"] == 0.0);   // epoch 0: no queue yet
+      CHECK(m[7]["swav/queue_used"] == 1.0);   // epoch 1: 4 steps x 16 fill 32 rows after 2
+    }
+    CHECK(fs::exists(d / name / "backbone.pt"));
+  }
 }
 
 TEST_CASE("a resumed run produces the same losses as an uninterrupted one") {
