@@ -146,6 +146,7 @@ Runtime build_runtime(const Pipeline& p, const Registry& registry, const fs::pat
 
   // Input geometry for the backbone: channels from the data, size from the first view.
   ctx.input_channels = rt.train->info().channels;
+  ctx.train_size = rt.train->size();
   try {
     sdk::Rng rng(rt.seed);
     cv::Mat probe = rt.train->get(0).image;

@@ -24,6 +24,9 @@ struct BuildContext {
   std::shared_ptr<Comm> comm;
   int64_t input_channels = 0;         // channels of the training images (0: unknown yet)
   int64_t input_size = 0;             // side of the first training view (0: unknown)
+  // Samples in the training split as the run sees it (after subset): Batch::indices lie in
+  // [0, train_size). Methods with a per-sample memory (DeepCluster v2) size it by this. 0: unknown.
+  int64_t train_size = 0;
   // Methods only: builds a new backbone from the pipeline's [backbone] table (online and
   // target networks each call it once).
   std::function<std::shared_ptr<Backbone>()> make_backbone;
