@@ -68,7 +68,7 @@ TEST_CASE("the smoke pipeline trains and writes its run folder") {
   CHECK_THAT(refused.err, Catch::Contains("already holds a run") && Catch::Contains("--resume"));
 }
 
-TEST_CASE("SwAV and DINO train end to end on 2 global and 2 local crops") {
+TEST_CASE("SwAV, DINO and DeepCluster v2 train end to end on 2 global and 2 local crops, and resume exactly") {
   const fs::path d = scratch_dir("multicrop");
   const std::string common = R"(seed = 0
 [data]
@@ -105,7 +105,9 @@ log_every = 1
   const std::map<std::string, std::string> methods = {
       {"swav", "[method]\ntype = \"swav\"\nproj_hidden_dim = 32\nproj_dim = 16\nprototypes = 8\n"
                "freeze_prototypes_epochs = 0.5\nqueue_length = 32\nqueue_start_epoch = 1\n"},
-      {"dino", "[method]\ntype = \"dino\"\nproj_hidden_dim = 32\nproj_dim = 16\nout_dim = 8\n"}};
+      {"dino", "[method]\ntype = \"dino\"\nproj_hidden_dim = 32\nproj_dim = 16\nout_dim = 8\n"},
+      {"deepcluster_v2", "[method]\ntype = \"deepcluster_v2\"\nproj_hidden_dim = 32\nproj_dim = 16\n"
+                         "prototypes = [8, 8]\n"}};
   for (const auto& [name, method] : methods) {
     INFO(name);
     std::ofstream(d / (name + ".toml")) << "name = \"" << name << "\"\n" << common << method;
@@ -125,6 +127,17 @@ log_every = 1
       CHECK(m[7]["swav/queue_used"] == 1.0);   // epoch 1: 4 steps x 16 fill 32 rows after 2
     }
     CHECK(fs::exists(d / name / "backbone.pt"));
+    // Stopped in the middle of the second epoch and resumed: the same losses, step for step
+    // (queues, teacher and centre, memory bank and the epoch's assignments all restored).
+    const std::string file = shell_quote((d / (name + ".toml")).string());
+    REQUIRE(run_host("run " + file + " --output " + shell_quote((d / (name + "_split")).string()) +
+                     " --stop-at-step 6").code == 0);
+    auto resumed = run_host("run " + file + " --output " + shell_quote((d / (name + "_split")).string()) + " --resume");
+    INFO(resumed.err);
+    REQUIRE(resumed.code == 0);
+    const auto a = losses(d / name), b = losses(d / (name + "_split"));
+    REQUIRE(b.size() == 8);
+    for (const auto& [step, loss] : a) CHECK(b.at(step) == Approx(loss).epsilon(1e-5));
   }
 }
 

@@ -6,6 +6,7 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/utils.h>
 
+#include <atomic>
 #include <cmath>
 #include <memory>
 #include <thread>
@@ -480,4 +481,194 @@ TEST_CASE("dino: two SGD steps train the backbone; a round trip restores teacher
   CHECK(contains(names, "teacher.backbone.features.0.weight"));
   CHECK(contains(names, "teacher.head.last_layer"));
   CHECK(contains(names, "center"));
+}
+
+namespace {
+
+// Two augmented views' "embeddings" of a training set of n samples, in index order.
+class FakeFeatures final : public ssl::sdk::FeatureSource {
+ public:
+  explicit FakeFeatures(int64_t n, int64_t d) : values(at::randn({2, n, d})), n_(n) {}
+  // Called from rank threads too: records the request, checks nothing itself.
+  ssl::sdk::Features extract(const ssl::sdk::FeatureRequest& r) override {
+    ++calls;
+    views_asked = r.augmented_views;
+    embedding_asked = r.representation == ssl::sdk::Representation::Embedding;
+    return {values, at::full({n_}, -1, at::kLong), at::arange(n_, at::kLong)};
+  }
+  int64_t num_classes(ssl::sdk::Split) const override { return 0; }
+  at::Tensor values;
+  std::atomic<int> calls{0};
+  std::atomic<int64_t> views_asked{0};
+  std::atomic<bool> embedding_asked{false};
+
+ private:
+  int64_t n_;
+};
+
+const Values kDc{{"prototypes", std::vector<int64_t>{4, 3}}, {"kmeans_iterations", int64_t{5}}};
+
+std::shared_ptr<ssl::sdk::Method> build_dc(const ModelsRegistry& r, int64_t n) {
+  ssl::sdk::BuildContext ctx = tiny_context(r);
+  ctx.train_size = n;
+  return r.method("deepcluster_v2", small_heads(r, "deepcluster_v2", kDc), ctx);
+}
+
+ssl::sdk::Batch indexed(const std::vector<int64_t>& idx) {
+  ssl::sdk::Batch b = multicrop(int64_t(idx.size()), 1);
+  b.indices = at::tensor(idx, at::kLong);
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("deepcluster_v2: the first epoch clusters a filled bank; prototypes are the centroids", "[methods][deepcluster]") {
+  torch::manual_seed(31);
+  ModelsRegistry r;
+  auto m = build_dc(r, 16);
+  FakeFeatures features(16, 8);
+  ssl::sdk::EpochContext ctx;
+  ctx.epoch = 0;
+  ctx.features = &features;
+  m->on_epoch_start(ctx);
+  CHECK(features.calls == 1);
+  CHECK(features.views_asked == 2);  // the two global crops' chains
+  CHECK(features.embedding_asked);
+  auto buffers = m->named_buffers();
+  CHECK(at::allclose(buffers["bank"], ssl::nn::l2_normalize(features.values.reshape({32, 8})).reshape({2, 16, 8})));
+  CHECK(at::equal(buffers["bank_epoch"], at::full({16}, -1, at::kLong)));
+  CHECK(buffers["clustered_epoch"].item<int64_t>() == 0);
+  // Head h clusters crop h mod 2 with the seeded spherical k-means; the same call here agrees.
+  for (int64_t h = 0; h < 2; ++h) {
+    const at::Tensor a = buffers["assignments"][h];
+    const at::Tensor p = buffers["prototypes_" + std::to_string(h)];
+    CHECK(a.min().item<int64_t>() >= 0);
+    CHECK(a.max().item<int64_t>() < (h == 0 ? 4 : 3));
+    CHECK(at::allclose(p.norm(2, {1}), at::ones({p.size(0)}), 1e-5, 1e-6));
+    // Each point is assigned to its most similar centroid.
+    CHECK(at::equal(a, at::matmul(buffers["bank"][h], p.t()).argmax(1)));
+  }
+  // The same epoch again (a resume mid-epoch) keeps its targets and does not re-cluster.
+  const at::Tensor before = buffers["assignments"].clone();
+  buffers["bank"].normal_();
+  m->on_epoch_start(ctx);
+  CHECK(features.calls == 1);
+  CHECK(at::equal(m->named_buffers()["assignments"], before));
+}
+
+TEST_CASE("deepcluster_v2: the loss is the cross-entropy to the assignments, by hand; the bank is written by index", "[methods][deepcluster]") {
+  torch::manual_seed(32);
+  ModelsRegistry r;
+  auto m = build_dc(r, 16);
+  FakeFeatures features(16, 8);
+  ssl::sdk::EpochContext ctx;
+  ctx.features = &features;
+  m->on_epoch_start(ctx);
+  const std::vector<int64_t> idx{3, 9, 0, 14, 7, 5};
+  const auto b = indexed(idx);
+  auto info = step_info(0, 8);
+  const auto out = m->training_step(b, info);
+  auto buffers = m->named_buffers();
+  auto projector = child<MLPHeadImpl>(*m, "projector");
+  at::NoGradGuard no_grad;
+  const auto z = by_resolution(b, [&](const at::Tensor& x) { return ssl::nn::l2_normalize(projector->forward(m->backbone()->forward(x))); });
+  double expected = 0;
+  for (int64_t h = 0; h < 2; ++h) {
+    const at::Tensor p = buffers["prototypes_" + std::to_string(h)];
+    for (const auto& zv : z) {
+      const Matrix logits = rows(at::matmul(zv, p.t()));
+      Matrix onehot(idx.size(), std::vector<double>(size_t(p.size(0)), 0.0));
+      for (size_t i = 0; i < idx.size(); ++i) onehot[i][size_t(buffers["assignments"][h][idx[i]].item<int64_t>())] = 1.0;
+      expected += cross_entropy_loop(onehot, logits, 0.1);
+    }
+  }
+  CHECK(out.loss.item<double>() == Approx(expected / 6.0).epsilon(1e-4));
+  CHECK(metric(out, "targets_known") == 1.0);
+  const at::Tensor rows_idx = at::tensor(idx, at::kLong);
+  CHECK(at::allclose(buffers["bank"][0].index_select(0, rows_idx), z[0], 1e-5, 1e-6));
+  CHECK(at::allclose(buffers["bank"][1].index_select(0, rows_idx), z[1], 1e-5, 1e-6));
+  CHECK(at::equal(buffers["bank_epoch"].index_select(0, rows_idx), at::zeros({6}, at::kLong)));
+  // The next epoch clusters only what epoch 0 wrote: the others have no target (and no loss).
+  ctx.epoch = 1;
+  m->on_epoch_start(ctx);
+  CHECK(features.calls == 1);
+  const at::Tensor a = m->named_buffers()["assignments"][0];
+  CHECK((a.index_select(0, rows_idx) >= 0).all().item<bool>());
+  CHECK((a >= 0).sum().item<int64_t>() == 6);
+  const auto unknown = indexed({1, 2, 4});
+  info.epoch = 1;
+  const auto out2 = m->training_step(unknown, info);
+  CHECK(out2.loss.item<double>() == 0.0);
+  CHECK(metric(out2, "targets_known") == 0.0);
+}
+
+TEST_CASE("deepcluster_v2: prototypes get no gradient; a round trip restores bank, assignments and prototypes", "[methods][deepcluster]") {
+  ModelsRegistry r;
+  std::vector<std::shared_ptr<ssl::sdk::Method>> ms;
+  for (uint64_t seed : {41, 42}) {
+    torch::manual_seed(seed);
+    auto m = build_dc(r, 16);
+    FakeFeatures features(16, 8);
+    ssl::sdk::EpochContext ctx;
+    ctx.features = &features;
+    m->on_epoch_start(ctx);
+    sgd_step(*m, indexed({0, 1, 2, 3, 4, 5, 6, 7}), step_info(0, 8));
+    ms.push_back(m);
+  }
+  for (const auto& item : ms[0]->named_parameters()) CHECK(item.key().find("prototypes") == std::string::npos);
+  REQUIRE_FALSE(differing_tensors(*ms[0], *ms[1]).empty());
+  copy_state(*ms[1], *ms[0]);
+  CHECK(differing_tensors(*ms[0], *ms[1]).empty());
+  const auto b = indexed({8, 9, 10, 11});
+  CHECK(ms[0]->training_step(b, step_info(1, 8)).loss.item<double>() ==
+        ms[1]->training_step(b, step_info(1, 8)).loss.item<double>());
+  auto names = ms[0]->named_buffers().keys();
+  for (const char* n : {"bank", "bank_epoch", "assignments", "prototypes_0", "prototypes_1", "clustered_epoch"})
+    CHECK(std::find(names.begin(), names.end(), n) != names.end());
+}
+
+TEST_CASE("deepcluster_v2: a clear error without the training set's size or batch indices", "[methods][deepcluster]") {
+  ModelsRegistry r;
+  CHECK_THROWS_WITH(build_dc(r, 0), Catch::Contains("train_size"));
+  CHECK_THROWS_WITH(build_dc(r, 3), Catch::Contains("[2, 3]"));
+  auto m = build_dc(r, 16);
+  CHECK_THROWS_WITH(m->training_step(multicrop(4, 0), step_info(0)), Catch::Contains("Batch::indices"));
+  CHECK_THROWS_WITH(m->training_step(indexed({0, 16}), step_info(0)), Catch::Contains("outside the memory bank"));
+}
+
+TEST_CASE("deepcluster_v2: over a 2-rank Comm each rank clusters its rows and both get every target", "[methods][deepcluster]") {
+  ModelsRegistry r;
+  torch::manual_seed(51);
+  FakeFeatures features(16, 8);
+  auto group = std::make_shared<ssl::test::ThreadGroup>(2);
+  std::vector<std::shared_ptr<ssl::sdk::Method>> ranks;
+  std::vector<std::shared_ptr<ssl::sdk::Comm>> comms;
+  for (int64_t rank = 0; rank < 2; ++rank) {
+    torch::manual_seed(52);
+    ssl::sdk::BuildContext ctx = tiny_context(r);
+    ctx.train_size = 16;
+    comms.push_back(std::make_shared<ssl::test::ThreadComm>(group, rank));
+    ctx.comm = comms.back();
+    ranks.push_back(r.method("deepcluster_v2", small_heads(r, "deepcluster_v2", kDc), ctx));
+  }
+  std::vector<std::thread> threads;
+  for (int64_t rank = 0; rank < 2; ++rank)
+    threads.emplace_back([&, rank] {
+      ssl::sdk::EpochContext ctx;
+      ctx.features = &features;
+      ctx.comm = comms[size_t(rank)].get();
+      ranks[size_t(rank)]->on_epoch_start(ctx);
+    });
+  for (auto& t : threads) t.join();
+  // Both ranks hold the same prototypes and every sample's target: its nearest prototype.
+  auto b0 = ranks[0]->named_buffers(), b1 = ranks[1]->named_buffers();
+  CHECK(at::equal(b0["assignments"], b1["assignments"]));
+  for (int64_t h = 0; h < 2; ++h) {
+    const at::Tensor p = b0["prototypes_" + std::to_string(h)];
+    CHECK(at::equal(p, b1["prototypes_" + std::to_string(h)]));
+    CHECK(at::equal(b0["assignments"][h], at::matmul(b0["bank"][h % 2], p.t()).argmax(1)));
+  }
+  // Each rank owns every other row of the filled bank.
+  CHECK(at::equal(ranks[0]->named_buffers()["bank_epoch"].index_select(0, at::arange(0, 16, 2)), at::full({8}, -1, at::kLong)));
+  CHECK(at::equal(ranks[0]->named_buffers()["bank_epoch"].index_select(0, at::arange(1, 16, 2)), at::full({8}, -2, at::kLong)));
 }
