@@ -58,9 +58,13 @@ class DeepClusterV2 final : public nn::ProjectedMethod {
                      "memory bank; the host gave none");
     ks_ = cfg.get_int_list("prototypes");
     SSL_CHECK(!ks_.empty(), "method deepcluster_v2: 'prototypes' lists no head");
-    for (const int64_t k : ks_)
+    double mean_k = 0;
+    for (const int64_t k : ks_) {
       SSL_CHECK(k >= 2 && k <= n, "method deepcluster_v2: every head's K must be in [2, ", n,
                 "] (the training set's size), got ", k);
+      mean_k += double(k) / double(ks_.size());
+    }
+    uniform_k_ = int64_t(mean_k + 0.5);
     bank_ = register_buffer("bank", at::zeros({2, n, dim}));
     written_ = register_buffer("bank_epoch", at::full({n}, -2, at::kLong));
     for (size_t h = 0; h < ks_.size(); ++h)
@@ -98,7 +102,7 @@ class DeepClusterV2 final : public nn::ProjectedMethod {
     SSL_CHECK(batch.indices.defined() && batch.indices.numel() == batch.views[0].size(0),
               "method deepcluster_v2 needs Batch::indices (dataset positions) for its memory bank");
     const at::Tensor idx = batch.indices.to(bank_.device());
-    SSL_CHECK(idx.min().item<int64_t>() >= 0 && idx.max().item<int64_t>() < bank_.size(1),
+    SSL_CHECK(!at::logical_or(idx < 0, idx >= bank_.size(1)).any().item<bool>(),
               "method deepcluster_v2: a batch index lies outside the memory bank of ", bank_.size(1), " samples");
     const std::vector<at::Tensor> z =
         nn::forward_multicrop(batch.views, [this](const at::Tensor& x) { return nn::l2_normalize(project(x)); });
@@ -120,13 +124,11 @@ class DeepClusterV2 final : public nn::ProjectedMethod {
       for (int64_t c = 0; c < 2; ++c) bank_[c].index_copy_(0, idx, z[size_t(c)].detach());
       written_.index_fill_(0, idx, info.epoch);
     }
-    double mean_k = 0;
-    for (const int64_t k : ks_) mean_k += double(k) / double(ks_.size());
     sdk::StepOutput out;
     out.loss = total / double(ks_.size() * z.size());
     const at::Tensor t0 = assignments_[0].index_select(0, idx).clamp_min(0);
     out.metrics = {{"loss", out.loss.detach()},
-                   {sdk::metric::kUniformLossRef, nn::uniform_loss_ref(int64_t(mean_k + 0.5))},
+                   {sdk::metric::kUniformLossRef, nn::uniform_loss_ref(uniform_k_)},
                    {"z_std", nn::normalized_std_scalar(z[0])},
                    {"assignment_entropy", nn::assignment_entropy(at::one_hot(t0, ks_[0]).to(at::kFloat))},
                    {"targets_known", known.to(at::kFloat).mean()}};
@@ -185,6 +187,7 @@ class DeepClusterV2 final : public nn::ProjectedMethod {
   int64_t kmeans_iterations_;
   uint64_t seed_;
   std::vector<int64_t> ks_;
+  int64_t uniform_k_ = 2;  // the mean K, rounded: uniform_loss_ref
   at::Tensor bank_, written_, assignments_, clustered_epoch_;
   std::vector<at::Tensor> prototypes_;
 };

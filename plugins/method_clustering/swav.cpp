@@ -91,10 +91,11 @@ class SwAV final : public nn::ProjectedMethod {
     const at::Tensor w = frozen ? prototypes_->weight.detach() : prototypes_->weight;  // [K, D]
     std::vector<at::Tensor> scores;
     for (const auto& zv : z) scores.push_back(at::matmul(zv, w.t()));
+    const bool queue_on = !queues_.empty() && info.epoch >= queue_start_epoch_;
     bool queue_used = false;
     std::vector<at::Tensor> codes;
-    for (size_t i = 0; i < 2; ++i) codes.push_back(compute_codes(scores[i], i, info.epoch, queue_used));
-    if (!queues_.empty() && info.epoch >= queue_start_epoch_)
+    for (size_t i = 0; i < 2; ++i) codes.push_back(compute_codes(scores[i], i, queue_on, queue_used));
+    if (queue_on)
       for (size_t i = 0; i < 2; ++i) queues_[i]->enqueue(z[i].detach());
     sdk::StepOutput out;
     out.loss = nn::swapped_prediction_loss(codes, scores, temperature_);
@@ -113,11 +114,11 @@ class SwAV final : public nn::ProjectedMethod {
 
  private:
   // The codes of global crop i [B, K]: Sinkhorn (or softmax) of its detached scores, with the
-  // full queue's scores in front when the queue is on.
-  at::Tensor compute_codes(const at::Tensor& scores, size_t i, int64_t epoch, bool& queue_used) {
+  // queue's scores in front when the queue is on and full.
+  at::Tensor compute_codes(const at::Tensor& scores, size_t i, bool queue_on, bool& queue_used) {
     at::NoGradGuard no_grad;
     at::Tensor s = scores.detach();
-    if (!queues_.empty() && epoch >= queue_start_epoch_ && queues_[i]->filled() == queues_[i]->size()) {
+    if (queue_on && queues_[i]->filled() == queues_[i]->size()) {
       s = at::cat({at::matmul(queues_[i]->keys(), prototypes_->weight.t()), s}, 0);
       queue_used = true;
     }
