@@ -2,7 +2,9 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "ssl/sdk/error.h"
 
@@ -50,13 +52,48 @@ int64_t Loader::batches_per_epoch() const {
   return options_.drop_last ? n / options_.batch_size : (n + options_.batch_size - 1) / options_.batch_size;
 }
 
-std::vector<int64_t> Loader::epoch_order(int64_t epoch) const {
-  std::vector<int64_t> order = options_.subset;
+namespace {
+std::vector<int64_t> all_positions(const LoaderOptions& o, int64_t size) {
+  std::vector<int64_t> order = o.subset;
   if (order.empty()) {
-    order.resize(static_cast<size_t>(data_->size()));
+    order.resize(static_cast<size_t>(size));
     for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
   }
-  if (options_.shuffle) {
+  return order;
+}
+}  // namespace
+
+void Loader::set_sampling_weights(std::vector<double> weights) {
+  cumulative_.clear();
+  if (weights.empty()) return;
+  SSL_CHECK(static_cast<int64_t>(weights.size()) == data_->size(), "sampling weights: got ", weights.size(),
+            " weights for a training set of ", data_->size(), " samples (one per dataset position)");
+  const std::vector<int64_t> positions = all_positions(options_, data_->size());
+  double total = 0.0;
+  for (size_t i = 0; i < weights.size(); ++i)
+    SSL_CHECK(std::isfinite(weights[i]) && weights[i] >= 0.0, "sampling weights: the weight of sample ", i, " is ",
+              weights[i], " (weights must be finite and >= 0)");
+  cumulative_.reserve(positions.size());
+  for (const int64_t p : positions) cumulative_.push_back(total += weights[static_cast<size_t>(p)]);
+  if (!(total > 0.0)) {
+    cumulative_.clear();
+    SSL_FAIL("sampling weights: every weight of the loaded samples is 0 (nothing to draw)");
+  }
+}
+
+std::vector<int64_t> Loader::epoch_order(int64_t epoch) const {
+  std::vector<int64_t> order = all_positions(options_, data_->size());
+  if (!cumulative_.empty()) {
+    // Inverse-CDF draws with replacement; the stream differs from the shuffle's.
+    sdk::Rng rng = sdk::Rng::for_sample(options_.seed, static_cast<uint64_t>(epoch), ~0ULL, 0x3e16ULL);
+    const std::vector<int64_t> positions = order;
+    const double total = cumulative_.back();
+    for (auto& o : order) {
+      const double u = rng.uniform() * total;
+      const size_t at = static_cast<size_t>(std::upper_bound(cumulative_.begin(), cumulative_.end(), u) - cumulative_.begin());
+      o = positions[std::min(at, positions.size() - 1)];
+    }
+  } else if (options_.shuffle) {
     sdk::Rng rng = sdk::Rng::for_sample(options_.seed, static_cast<uint64_t>(epoch), ~0ULL, 0x5eedULL);
     for (size_t i = order.size(); i > 1; --i)
       std::swap(order[i - 1], order[static_cast<size_t>(rng.randint(0, static_cast<int64_t>(i)))]);

@@ -66,7 +66,14 @@ class Loader {
   // Builds one batch synchronously (used by the workers; exposed for tests).
   HostBatch build_batch(int64_t epoch, const std::vector<int64_t>& positions) const;
   // The positions this rank loads in `epoch`, in batch order (the preview shows the first ones).
+  // Without sampling weights: a seeded shuffle of every position. With them: as many draws
+  // with replacement, each position with probability weight / sum (seeded by (seed, epoch)).
+  // Either way the ranks take contiguous slices of one shared order.
   std::vector<int64_t> epoch_order(int64_t epoch) const;
+  // Weights by dataset position ([0, size of the data)), used from the next start_epoch on;
+  // empty: the plain shuffle. Checked: the right count, finite, >= 0, a positive sum.
+  void set_sampling_weights(std::vector<double> weights);
+  bool weighted() const { return !cumulative_.empty(); }
 
  private:
   void stop_workers();
@@ -76,6 +83,7 @@ class Loader {
   std::vector<ViewChain> chains_;
   std::shared_ptr<const sdk::SampleTransform> transform_;
   LoaderOptions options_;
+  std::vector<double> cumulative_;  // running sums of the sampling weights over the loaded positions
 
   std::mutex mutex_;
   std::condition_variable produced_, consumed_cv_;

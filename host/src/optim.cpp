@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "ssl/sdk/error.h"
@@ -123,6 +124,17 @@ void Optimizer::load_state(const std::vector<std::pair<std::string, at::Tensor>>
               " but the parameter has ", s.param.sizes());
     at::Tensor copy = t.to(s.param.device()).clone();
     (name.rfind("buf1", 0) == 0 ? s.buf1 : s.buf2) = copy;
+  }
+}
+
+void Optimizer::reset_state(const std::vector<at::Tensor>& params) {
+  for (const at::Tensor& p : params) {
+    auto it = std::find_if(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.param.is_same(p); });
+    SSL_CHECK(it != slots_.end(), "the method reported a re-initialised tensor of shape ", p.sizes(),
+              " that is none of its trainable parameters (EpochContext::reinitialized takes the parameters "
+              "themselves, re-initialised in place)");
+    it->buf1 = at::Tensor();
+    it->buf2 = at::Tensor();
   }
 }
 

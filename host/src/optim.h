@@ -27,6 +27,10 @@ class Optimizer {
   // Optimizer state (momentum / Adam moments and the step count) as named tensors.
   std::vector<std::pair<std::string, at::Tensor>> state() const;
   void load_state(const std::vector<std::pair<std::string, at::Tensor>>& state);
+  // Forgets the state (momentum / Adam moments) of these parameters, as for a freshly built
+  // optimizer: a method re-initialised them in place (EpochContext::reinitialized). Each must be
+  // one of the optimizer's parameters (the same tensor).
+  void reset_state(const std::vector<at::Tensor>& params);
 
  private:
   struct Slot {

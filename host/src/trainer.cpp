@@ -137,7 +137,10 @@ class TrainLoop {
     ectx.epoch = pos_.epoch;
     ectx.features = &features;
     ectx.comm = rt_.comm.get();
-    epoch_hook("start", [&] { rt_.method->on_epoch_start(ectx); });
+    epoch_hook("start", [&] {
+      rt_.method->on_epoch_start(ectx);
+      apply_epoch_requests(ectx);
+    });
     loader_.start_epoch(pos_.epoch, pos_.step_in_epoch);
     while (pos_.step < run_.total_steps) {
       if (const auto reason = external_stop()) return stop(*reason, "");
@@ -153,6 +156,24 @@ class TrainLoop {
     observers_.epoch_end({done, pos_, last});
     if (const auto& request = observers_.stop_request(); request && !last) return stop(request->reason, request->cause);
     return std::nullopt;
+  }
+
+  // What on_epoch_start asked of the host: optimizer state to forget, the epoch's sampling.
+  void apply_epoch_requests(const sdk::EpochContext& ectx) {
+    opt_.reset_state(ectx.reinitialized);
+    if (!ectx.sampling_weights.defined()) {
+      loader_.set_sampling_weights({});
+      return;
+    }
+    const at::Tensor& w = ectx.sampling_weights;
+    SSL_CHECK(w.dim() == 1 && w.is_floating_point(), "sampling_weights must be a 1-D floating tensor, got ",
+              w.dim(), "-D of type ", w.scalar_type());
+    at::Tensor shared = w.detach().to(rt_.device, at::kDouble).contiguous();
+    if (rt_.comm->world_size() > 1) rt_.comm->broadcast(shared, 0);  // every rank draws rank 0's distribution
+    shared = shared.cpu();
+    const double* p = shared.data_ptr<double>();
+    loader_.set_sampling_weights(std::vector<double>(p, p + shared.numel()));
+    sdk::log_info(fmt::format("epoch {}: the method's sampling weights draw this epoch's samples", pos_.epoch + 1));
   }
 
   std::optional<StopReason> external_stop() const {

@@ -2,6 +2,9 @@
 
 #include <ATen/ATen.h>
 
+#include <cmath>
+#include <set>
+
 #include "fake_plugin.h"
 #include "host_schema.h"
 #include "loader.h"
@@ -120,4 +123,66 @@ TEST_CASE("image_to_chw scales 8-bit images to [0, 1] and transposes HWC to CHW"
   image_to_chw(img, out.data());
   const std::vector<float> want{1.0f, 0.0f, 0.0f, 0.4f, 0.2f, 0.0f};
   for (size_t i = 0; i < want.size(); ++i) CHECK(out[i] == Approx(want[i]));
+}
+
+namespace {
+std::vector<int64_t> weighted_order(std::vector<double> w, int64_t epoch, int64_t rank = 0, int64_t world = 1) {
+  LoaderOptions o;
+  o.batch_size = 4;
+  o.seed = 9;
+  o.rank = rank;
+  o.world_size = world;
+  Loader loader(view(static_cast<int64_t>(w.size())), two_noisy_views(), nullptr, o);
+  loader.set_sampling_weights(std::move(w));
+  return loader.epoch_order(epoch);
+}
+}  // namespace
+
+TEST_CASE("sampling weights draw positions in proportion, seeded by epoch, never a zero-weight one") {
+  // 400 positions: weight 3 on the first 100, 1 on the next 200, 0 on the last 100.
+  std::vector<double> w(400, 1.0);
+  for (size_t i = 0; i < 100; ++i) w[i] = 3.0;
+  for (size_t i = 300; i < 400; ++i) w[i] = 0.0;
+  const auto order = weighted_order(w, 0);
+  REQUIRE(order.size() == 400);  // as many draws as an unweighted epoch
+  int64_t heavy = 0, zero = 0;
+  for (const int64_t p : order) heavy += p < 100, zero += p >= 300;
+  CHECK(zero == 0);
+  // Expected share of the heavy block: 300 / 500 = 0.6 (binomial sd ~ 0.025).
+  CHECK(double(heavy) / 400.0 == Approx(0.6).margin(0.08));
+  CHECK(std::set<int64_t>(order.begin(), order.end()).size() < 300);  // drawn with replacement
+  CHECK(weighted_order(w, 0) == order);   // deterministic
+  CHECK(weighted_order(w, 1) != order);   // each epoch its own draws
+  // Ranks take contiguous slices of the one shared order.
+  const auto r0 = weighted_order(w, 0, 0, 2), r1 = weighted_order(w, 0, 1, 2);
+  CHECK(std::vector<int64_t>(order.begin(), order.begin() + 200) == r0);
+  CHECK(std::vector<int64_t>(order.begin() + 200, order.end()) == r1);
+}
+
+TEST_CASE("sampling weights: clearing them restores the shuffle; bad weights fail naming the problem") {
+  LoaderOptions o;
+  o.batch_size = 4;
+  o.seed = 9;
+  Loader loader(view(16), two_noisy_views(), nullptr, o);
+  const auto plain = loader.epoch_order(2);
+  loader.set_sampling_weights(std::vector<double>(16, 1.0));
+  CHECK(loader.weighted());
+  CHECK(loader.epoch_order(2) != plain);
+  loader.set_sampling_weights({});
+  CHECK_FALSE(loader.weighted());
+  CHECK(loader.epoch_order(2) == plain);
+  CHECK_THROWS_WITH(loader.set_sampling_weights(std::vector<double>(15, 1.0)), Catch::Contains("15 weights for a training set of 16"));
+  std::vector<double> bad(16, 1.0);
+  bad[7] = -1.0;
+  CHECK_THROWS_WITH(loader.set_sampling_weights(bad), Catch::Contains("sample 7 is -1"));
+  bad[7] = std::nan("");
+  CHECK_THROWS_WITH(loader.set_sampling_weights(bad), Catch::Contains("sample 7"));
+  CHECK_THROWS_WITH(loader.set_sampling_weights(std::vector<double>(16, 0.0)), Catch::Contains("every weight"));
+  CHECK_FALSE(loader.weighted());  // a refused set leaves the plain shuffle
+  // The epoch's batches follow the weighted order: only the weighted position comes out.
+  std::vector<double> one(16, 0.0);
+  one[5] = 2.0;
+  loader.set_sampling_weights(one);
+  loader.start_epoch(0);
+  while (auto b = loader.next()) CHECK(at::equal(b->indices, at::full({4}, 5, at::kLong)));
 }

@@ -141,3 +141,24 @@ TEST_CASE("gradient clipping bounds the global norm") {
   CHECK(opt.step(1.0) == Approx(20.0));
   CHECK(w.norm().item<double>() == Approx(1.0).epsilon(1e-4));
 }
+
+TEST_CASE("reset_state forgets a re-initialised parameter's momentum and keeps the others'") {
+  at::Tensor a = at::ones({2}, at::kDouble).requires_grad_(), b = at::ones({2}, at::kDouble).requires_grad_();
+  Optimizer opt({group_of({a, b})}, optim({{"lr", Value(0.1)}, {"momentum", Value(0.9)}, {"weight_decay", Value(0.0)}}),
+                1.0);
+  auto step = [&] {
+    opt.zero_grad();
+    (a.sum() + b.sum()).backward();  // gradient 1 everywhere
+    opt.step(0.1);
+  };
+  step();
+  step();
+  opt.reset_state({a});
+  const double a0 = a[0].item<double>(), b0 = b[0].item<double>();
+  step();
+  // a starts over (buf = the gradient: moves 0.1), b keeps its momentum (buf = 0.9 * 1.9 + 1).
+  CHECK(a[0].item<double>() == Approx(a0 - 0.1));
+  CHECK(b[0].item<double>() == Approx(b0 - 0.1 * (0.9 * 1.9 + 1.0)));
+  at::Tensor stranger = at::ones({2}, at::kDouble);
+  CHECK_THROWS_WITH(opt.reset_state({stranger}), Catch::Contains("none of its trainable parameters"));
+}

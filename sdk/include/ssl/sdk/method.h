@@ -109,6 +109,24 @@ struct EpochContext {
   int64_t epoch = 0;
   FeatureSource* features = nullptr;  // extract features of a split with the current model
   Comm* comm = nullptr;
+
+  // Set by on_epoch_start (a fresh context every epoch; read by the host before the epoch's
+  // first batch is drawn, ignored after on_epoch_end):
+  //
+  // Per-sample sampling weights for this epoch: [train_size] (BuildContext::train_size, index =
+  // Batch::indices), finite and >= 0 with a positive sum, any device and floating dtype. When
+  // defined, the epoch's samples are drawn with replacement with probability proportional to
+  // the weight (DeepCluster's uniform sampling over pseudo-classes: 1 / |cluster of i|), as
+  // many as an unweighted epoch has, in an order fixed by (pipeline seed, epoch) and sharded
+  // over ranks like the plain shuffle; rank 0's weights are broadcast, so every rank draws from
+  // the same distribution. Undefined: the plain shuffle. A run resumed mid-epoch calls
+  // on_epoch_start again: set the same weights (derive them from checkpointed buffers), or the
+  // resumed epoch draws a different order.
+  at::Tensor sampling_weights;
+  // Parameters the method re-initialised in place this epoch (DeepCluster's fresh classifier):
+  // the host clears their optimizer state (momentum, Adam moments), so nothing from the old
+  // values' updates carries over.
+  std::vector<at::Tensor> reinitialized;
 };
 
 class SSL_SDK_API Method : public torch::nn::Module {
