@@ -1,5 +1,5 @@
 // The clustering building blocks of ssl::nn: k-means (seeding, Lloyd steps, empty clusters,
-// spherical, sharded over a 2-rank Comm), Sinkhorn-Knopp codes (marginals, invariance, the
+// spherical, sharded over a 2-rank Comm), PCA whitening, Sinkhorn-Knopp codes (marginals, invariance, the
 // global batch over 2 ranks) and the clustering scores (NMI, ARI, matching accuracy, size
 // entropy; Hungarian matching against brute force).
 #include <ATen/ATen.h>
@@ -8,10 +8,12 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 #include "ssl/nn/clustering_metrics.h"
 #include "ssl/nn/kmeans.h"
+#include "ssl/nn/pca.h"
 #include "ssl/nn/sinkhorn.h"
 #include "thread_comm.h"
 
@@ -54,6 +56,15 @@ TEST_CASE("k-means: hand-computed centres, inertia, and an empty cluster re-seed
   CHECK(at::equal(r.counts, at::tensor(std::vector<int64_t>{2, 2, 2})));
   CHECK(at::equal(r.assignments, at::tensor(std::vector<int64_t>{0, 0, 1, 1, 2, 2})));
   CHECK_THROWS_WITH(nn::kmeans(column({0, 1}), nn::KMeansOptions{}), Catch::Contains("at least 10 points"));
+
+  // reseed_empty = false (the ablation): the third cluster keeps its centre and stays empty;
+  // the others take 0, 1 and the four far points: centres 0.5 and 15.5.
+  o.reseed_empty = false;
+  const auto off = nn::kmeans(column({0, 1, 10, 11, 20, 21}), o);
+  CHECK(off.reseeded == 0);
+  CHECK(at::equal(off.counts, at::tensor(std::vector<int64_t>{2, 4, 0})));
+  CHECK(off.centroids.reshape({-1})[1].item<float>() == Approx(15.5));
+  CHECK(off.centroids.reshape({-1})[2].item<float>() == Approx(100.0));
 }
 
 TEST_CASE("k-means finds separated blobs, the same for a seed, cosine when spherical", "[nn][kmeans]") {
@@ -207,4 +218,38 @@ TEST_CASE("max-weight matching equals brute force on square and rectangular matr
     }
   }
   CHECK(nn::max_weight_matching({}).empty());
+}
+
+TEST_CASE("PCA whitening: unit, uncorrelated components, largest first; the same over two ranks", "[nn][pca]") {
+  at::manual_seed(71);
+  // 4-D data with variances 16, 4, 1, 0.01 along a random rotation, shifted by 3.
+  const at::Tensor q = std::get<0>(at::linalg_qr(at::randn({4, 4}, at::kDouble)));
+  const at::Tensor x = (at::randn({2000, 4}, at::kDouble) * at::tensor({4.0, 2.0, 1.0, 0.1}, at::kDouble)).matmul(q.t()) + 3.0;
+  const auto pca = nn::fit_pca_whitening(x.to(at::kFloat), 2);
+  CHECK(pca.projection.sizes() == at::IntArrayRef({4, 2}));
+  CHECK(pca.variances[0].item<double>() == Approx(16.0).epsilon(0.1));
+  CHECK(pca.variances[1].item<double>() == Approx(4.0).epsilon(0.1));
+  const at::Tensor y = pca.apply(x.to(at::kFloat)).to(at::kDouble);
+  CHECK(at::allclose(y.mean(0), at::zeros({2}, at::kDouble), 0, 1e-4));
+  const at::Tensor cov = y.t().matmul(y) / double(y.size(0));
+  CHECK(at::allclose(cov, at::eye(2, at::kDouble), 0, 1e-3));
+  // The first component is the data's largest direction (up to the sign convention).
+  CHECK(std::abs(at::dot(pca.projection.select(1, 0).to(at::kDouble) / pca.projection.select(1, 0).norm().to(at::kDouble), q.select(1, 0)).item<double>()) ==
+        Approx(1.0).margin(0.01));
+
+  // Each rank holding half the rows fits the same transform as one process with all of them.
+  auto group = std::make_shared<ssl::test::ThreadGroup>(2);
+  std::vector<nn::PcaWhitening> out(2);
+  std::vector<std::thread> threads;
+  for (int64_t rank = 0; rank < 2; ++rank)
+    threads.emplace_back([&, rank] {
+      ssl::test::ThreadComm comm(group, rank);
+      out[size_t(rank)] = nn::fit_pca_whitening(x.to(at::kFloat).slice(0, rank * 1000, (rank + 1) * 1000), 2, &comm);
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& o : out) {
+    CHECK(at::allclose(o.projection, pca.projection, 1e-4, 1e-5));
+    CHECK(at::allclose(o.mean, pca.mean, 1e-5, 1e-5));
+  }
+  CHECK_THROWS_WITH(nn::fit_pca_whitening(x.to(at::kFloat), 5), Catch::Contains("1 <= dim <= D = 4"));
 }

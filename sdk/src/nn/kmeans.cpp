@@ -111,7 +111,7 @@ KMeansResult kmeans(const at::Tensor& input, const KMeansOptions& o) {
 
     // Empty clusters take the points farthest from their centres (over all processes).
     const at::Tensor empty = (counts == 0).nonzero().reshape({-1}).to(at::kCPU);
-    if (empty.numel() > 0) {
+    if (empty.numel() > 0 && o.reseed_empty) {
       const int64_t e = empty.numel();
       const int64_t take = std::min<int64_t>(e, x.size(0));
       const auto far = dist.topk(take);
@@ -132,7 +132,9 @@ KMeansResult kmeans(const at::Tensor& input, const KMeansOptions& o) {
       }
       r.reseeded += e;
     }
-    at::Tensor next = (sums / counts.unsqueeze(1)).to(at::kFloat);
+    // An empty cluster left empty keeps its centre.
+    at::Tensor next = at::where((counts > 0).unsqueeze(1), sums / counts.clamp_min(1).unsqueeze(1),
+                                centres.to(at::kDouble)).to(at::kFloat);
     if (o.spherical) next = next / next.norm(2, {1}, true).clamp_min(1e-12);
     centres = next;
   }

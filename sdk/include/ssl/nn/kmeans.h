@@ -10,7 +10,8 @@
 //   x's device (float32; the centres' sums in float64); per-cluster sums and counts all-reduced,
 //   so each process holds a shard of the points and all get the same centres.
 // - Empty clusters: each one is moved onto the point farthest from its centre (over all shards;
-//   ties to the lower rank, then the lower index) and the counts are kept honest, so K stays K.
+//   ties to the lower rank, then the lower index) and the counts are kept honest, so K stays K
+//   (unless reseed_empty = false).
 // - spherical = true: points and centres are L2-normalised, similarity is the dot product
 //   (cosine k-means, as DeepCluster v2 clusters normalised projections).
 #include <ATen/core/Tensor.h>
@@ -33,6 +34,9 @@ struct KMeansOptions {
   int64_t chunk = 4096;      // points whose distances to all centres are computed at once
   sdk::Comm* comm = nullptr; // null: one process
   at::Tensor init;           // [K, D]: start from these centres instead of k-means++ (e.g. last epoch's)
+  // false: an empty cluster keeps its centre and stays empty (an ablation: DeepCluster without
+  // its empty-cluster policy); counts then show it (reseeded stays 0).
+  bool reseed_empty = true;
 };
 
 struct KMeansResult {
