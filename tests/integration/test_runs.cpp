@@ -141,6 +141,70 @@ log_every = 1
   }
 }
 
+TEST_CASE("DeepCluster trains end to end with its sampling weights and resumes exactly, mid-epoch and at an epoch's start") {
+  const fs::path d = scratch_dir("deepcluster");
+  const fs::path file = d / "deepcluster.toml";
+  std::ofstream(file) << R"(name = "deepcluster"
+seed = 0
+[data]
+batch_size = 16
+workers = 1
+[data.train]
+type = "synthetic"
+num_samples = 64
+image_size = 16
+channels = 1
+[[views]]
+count = 1
+[[views.ops]]
+type = "random_resized_crop"
+size = 16
+scale = [0.4, 1.0]
+[backbone]
+type = "tiny_cnn"
+width = 8
+[method]
+type = "deepcluster"
+clusters = 4
+pca_dim = 8
+[optimizer]
+type = "sgd"
+lr = 0.05
+momentum = 0.9
+[trainer]
+epochs = 2
+log_every = 1
+)";
+  const std::string f = shell_quote(file.string());
+  auto r = run_host("run " + f + " --output " + shell_quote((d / "full").string()));
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out + r.err, Catch::Contains("deepcluster: epoch 2: k-means K = 4 on 64 features") &&
+                                Catch::Contains("epoch 2: the method's sampling weights draw"));
+  auto m = metrics(d / "full");
+  REQUIRE(m.size() == 9);  // 8 steps and the summary
+  for (size_t i = 0; i + 1 < m.size(); ++i) {
+    CHECK(std::isfinite(m[i]["loss"].get<double>()));
+    CHECK(m[i]["deepcluster/uniform_loss_ref"].get<double>() == Approx(std::log(4.0)));
+    CHECK(m[i]["deepcluster/largest_cluster"].get<double>() > 0.0);
+  }
+  // Stopped mid-epoch (pseudo-labels, classifier and the epoch's draws restored) and at the
+  // second epoch's start (re-clustered, the classifier drawn from its seed, its momentum
+  // forgotten): the same losses, step for step.
+  const auto a = losses(d / "full");
+  for (const int stop : {6, 4}) {
+    INFO("stopped at step " << stop);
+    const std::string out = shell_quote((d / ("split" + std::to_string(stop))).string());
+    REQUIRE(run_host("run " + f + " --output " + out + " --stop-at-step " + std::to_string(stop)).code == 0);
+    auto resumed = run_host("run " + f + " --output " + out + " --resume");
+    INFO(resumed.err);
+    REQUIRE(resumed.code == 0);
+    const auto b = losses(d / ("split" + std::to_string(stop)));
+    REQUIRE(b.size() == 8);
+    for (const auto& [step, loss] : a) CHECK(b.at(step) == Approx(loss).epsilon(1e-5));
+  }
+}
+
 TEST_CASE("a resumed run produces the same losses as an uninterrupted one") {
   const fs::path d = scratch_dir("resume");
   REQUIRE(run_smoke(d / "full").code == 0);

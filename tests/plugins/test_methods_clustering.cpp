@@ -6,9 +6,11 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/utils.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <memory>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -671,4 +673,232 @@ TEST_CASE("deepcluster_v2: over a 2-rank Comm each rank clusters its rows and bo
   // Each rank owns every other row of the filled bank.
   CHECK(at::equal(ranks[0]->named_buffers()["bank_epoch"].index_select(0, at::arange(0, 16, 2)), at::full({8}, -1, at::kLong)));
   CHECK(at::equal(ranks[0]->named_buffers()["bank_epoch"].index_select(0, at::arange(1, 16, 2)), at::full({8}, -2, at::kLong)));
+}
+
+namespace {
+
+// Backbone features [n, d] of a training set of three separated blobs (labels i % 3), in
+// index order, as the host's feature source returns them for augmented_views = 0.
+class BlobFeatures final : public ssl::sdk::FeatureSource {
+ public:
+  BlobFeatures(int64_t n, int64_t d) : BlobFeatures(at::arange(n, at::kLong).remainder(3), d) {}
+  BlobFeatures(at::Tensor blob, int64_t d) : labels(std::move(blob)), n_(labels.size(0)) {
+    const at::Tensor centres = 6.0 * at::randn({3, d});
+    values = centres.index_select(0, labels) + 0.3 * at::randn({n_, d});
+  }
+  ssl::sdk::Features extract(const ssl::sdk::FeatureRequest& r) override {
+    ++calls;
+    backbone_asked = r.representation == ssl::sdk::Representation::Backbone && r.augmented_views == 0;
+    return {values, labels, at::arange(n_, at::kLong)};
+  }
+  int64_t num_classes(ssl::sdk::Split) const override { return 3; }
+  at::Tensor values, labels;
+  std::atomic<int> calls{0};
+  std::atomic<bool> backbone_asked{false};
+
+ private:
+  int64_t n_;
+};
+
+const Values kDc1{{"clusters", int64_t{3}}, {"pca_dim", int64_t{2}}, {"kmeans_iterations", int64_t{10}}};
+
+std::shared_ptr<ssl::sdk::Method> build_dc1(const ModelsRegistry& r, int64_t n, Values extra = {}) {
+  ssl::sdk::BuildContext ctx = tiny_context(r);
+  ctx.train_size = n;
+  Values v = kDc1;
+  for (auto& [k, val] : extra) v[k] = val;
+  return r.method("deepcluster", v, ctx);
+}
+
+// One view [n, 1, 16, 16] of random images with their dataset indices.
+ssl::sdk::Batch one_view(const std::vector<int64_t>& idx) {
+  ssl::sdk::Batch b;
+  b.views = {at::randn({int64_t(idx.size()), 1, 16, 16})};
+  b.view_group = {0};
+  b.indices = at::tensor(idx, at::kLong);
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("deepcluster: each epoch's pseudo-labels are the k-means clusters of whitened features; weights 1 / |cluster|", "[methods][deepcluster]") {
+  torch::manual_seed(61);
+  ModelsRegistry r;
+  REQUIRE(r.views("deepcluster", kDc1).min_views == 1);
+  REQUIRE(r.views("deepcluster", kDc1).max_views == 1);
+  auto m = build_dc1(r, 30);
+  BlobFeatures features(30, 32);
+  ssl::sdk::EpochContext ctx;
+  ctx.features = &features;
+  m->on_epoch_start(ctx);
+  CHECK(features.calls == 1);
+  CHECK(features.backbone_asked);
+  auto buffers = m->named_buffers();
+  const at::Tensor a = buffers["assignments"];
+  // The three blobs are the three clusters (up to the clusters' order).
+  for (int64_t i = 0; i < 30; ++i) CHECK(a[i].item<int64_t>() == a[i % 3].item<int64_t>());
+  CHECK(std::set<int64_t>{a[0].item<int64_t>(), a[1].item<int64_t>(), a[2].item<int64_t>()}.size() == 3);
+  CHECK(at::equal(buffers["cluster_sizes"], at::full({3}, 10, at::kLong)));
+  CHECK(buffers["clustered_epoch"].item<int64_t>() == 0);
+  // Uniform over clusters: each sample weighs 1 / its cluster's size.
+  REQUIRE(ctx.sampling_weights.defined());
+  CHECK(at::allclose(ctx.sampling_weights.to(at::kDouble), at::full({30}, 0.1, at::kDouble)));
+  // The classifier starts again, N(0, 0.01) and zero bias, and is reported for its optimizer state.
+  auto classifier = child<torch::nn::LinearImpl>(*m, "classifier");
+  REQUIRE(ctx.reinitialized.size() == 2);
+  CHECK(same_tensor(ctx.reinitialized[0], classifier->weight));
+  CHECK(same_tensor(ctx.reinitialized[1], classifier->bias));
+  CHECK(classifier->bias.abs().sum().item<double>() == 0.0);
+  CHECK(classifier->weight.std().item<double>() == Approx(0.01).margin(0.004));
+  // A resumed epoch: nothing re-clustered or re-initialised, the same weights again.
+  at::NoGradGuard no_grad;
+  classifier->weight.fill_(1.0);
+  ssl::sdk::EpochContext again;
+  again.features = &features;
+  m->on_epoch_start(again);
+  CHECK(features.calls == 1);
+  CHECK(again.reinitialized.empty());
+  CHECK(classifier->weight.min().item<double>() == 1.0);
+  CHECK(at::equal(again.sampling_weights, ctx.sampling_weights));
+  // The next epoch clusters again and draws a new classifier from its own seed.
+  ssl::sdk::EpochContext next;
+  next.epoch = 1;
+  next.features = &features;
+  m->on_epoch_start(next);
+  CHECK(features.calls == 2);
+  CHECK(next.reinitialized.size() == 2);
+  CHECK(classifier->weight.max().item<double>() < 0.1);
+}
+
+TEST_CASE("deepcluster: unequal clusters weigh inversely to their size; the ablations switch weights and re-seeding off", "[methods][deepcluster]") {
+  torch::manual_seed(62);
+  ModelsRegistry r;
+  // Blobs of 20, 5 and 5 samples.
+  std::vector<int64_t> blob(30, 0);
+  for (size_t i = 20; i < 30; ++i) blob[i] = i < 25 ? 1 : 2;
+  BlobFeatures features(at::tensor(blob, at::kLong), 32);
+  auto m = build_dc1(r, 30);
+  ssl::sdk::EpochContext ctx;
+  ctx.features = &features;
+  m->on_epoch_start(ctx);
+  const at::Tensor a = m->named_buffers()["assignments"];
+  const at::Tensor sizes = m->named_buffers()["cluster_sizes"];
+  CHECK(sizes.sum().item<int64_t>() == 30);
+  CHECK(std::set<int64_t>{sizes[0].item<int64_t>(), sizes[1].item<int64_t>(), sizes[2].item<int64_t>()} ==
+        std::set<int64_t>{20, 5});
+  // Each cluster's total weight is 1: uniform over pseudo-classes.
+  for (int64_t c = 0; c < 3; ++c) {
+    const double total = ctx.sampling_weights.to(at::kDouble).masked_select(a == c).sum().item<double>();
+    CHECK(total == Approx(sizes[c].item<int64_t>() > 0 ? 1.0 : 0.0));
+  }
+  auto plain = build_dc1(r, 30, {{"uniform_sampling", false}});
+  ssl::sdk::EpochContext pctx;
+  pctx.features = &features;
+  plain->on_epoch_start(pctx);
+  CHECK_FALSE(pctx.sampling_weights.defined());
+  CHECK(plain->named_buffers()["assignments"].min().item<int64_t>() >= 0);
+}
+
+TEST_CASE("deepcluster: the loss is the classifier's cross-entropy to the pseudo-labels, by hand", "[methods][deepcluster]") {
+  torch::manual_seed(63);
+  ModelsRegistry r;
+  auto m = build_dc1(r, 30);
+  BlobFeatures features(30, 32);
+  ssl::sdk::EpochContext ctx;
+  ctx.features = &features;
+  m->on_epoch_start(ctx);
+  const std::vector<int64_t> idx{4, 17, 0, 29, 8};
+  const auto b = one_view(idx);
+  const auto out = m->training_step(b, step_info(0));
+  auto classifier = child<torch::nn::LinearImpl>(*m, "classifier");
+  at::NoGradGuard no_grad;
+  const Matrix logits = rows(classifier->forward(m->backbone()->forward(b.views[0])));
+  const at::Tensor a = m->named_buffers()["assignments"];
+  Matrix onehot(idx.size(), std::vector<double>(3, 0.0));
+  double correct = 0;
+  for (size_t i = 0; i < idx.size(); ++i) {
+    const auto t = size_t(a[idx[i]].item<int64_t>());
+    onehot[i][t] = 1.0;
+    correct += size_t(std::max_element(logits[i].begin(), logits[i].end()) - logits[i].begin()) == t;
+  }
+  CHECK(out.loss.item<double>() == Approx(cross_entropy_loop(onehot, logits, 1.0)).epsilon(1e-4));
+  CHECK(metric(out, "uniform_loss_ref") == Approx(std::log(3.0)));
+  CHECK(metric(out, "pseudo_accuracy") == Approx(correct / 5.0));
+  CHECK(metric(out, "cluster_size_entropy") == Approx(1.0));
+  CHECK(metric(out, "largest_cluster") == Approx(1.0 / 3.0));
+  // A fresh classifier predicts all classes about equally: the mean prediction's entropy ~ 1.
+  CHECK(metric(out, "prediction_entropy") > 0.99);
+}
+
+TEST_CASE("deepcluster: two SGD steps train backbone and classifier; a round trip restores labels and classifier", "[methods][deepcluster]") {
+  ModelsRegistry r;
+  std::vector<std::shared_ptr<ssl::sdk::Method>> ms;
+  BlobFeatures features(30, 32);
+  for (uint64_t seed : {64, 65}) {
+    torch::manual_seed(seed);
+    auto m = build_dc1(r, 30);
+    ssl::sdk::EpochContext ctx;
+    ctx.features = &features;
+    m->on_epoch_start(ctx);
+    const at::Tensor conv = m->named_parameters()["backbone.features.0.weight"];
+    const at::Tensor w0 = m->named_parameters()["classifier.weight"].clone();
+    sgd_step(*m, one_view({0, 1, 2, 3, 4, 5}), step_info(0, 8));
+    CHECK(conv.grad().abs().sum().item<double>() > 0);
+    CHECK_FALSE(at::equal(m->named_parameters()["classifier.weight"], w0));
+    ms.push_back(m);
+  }
+  REQUIRE_FALSE(differing_tensors(*ms[0], *ms[1]).empty());
+  copy_state(*ms[1], *ms[0]);
+  CHECK(differing_tensors(*ms[0], *ms[1]).empty());
+  const auto b = one_view({6, 7, 8, 9});
+  CHECK(ms[0]->training_step(b, step_info(1, 8)).loss.item<double>() ==
+        ms[1]->training_step(b, step_info(1, 8)).loss.item<double>());
+  auto names = ms[0]->named_buffers().keys();
+  for (const char* n : {"assignments", "cluster_sizes", "clustered_epoch"})
+    CHECK(std::find(names.begin(), names.end(), n) != names.end());
+}
+
+TEST_CASE("deepcluster: clear errors for a missing size, K or pca_dim out of range, and bad batches", "[methods][deepcluster]") {
+  ModelsRegistry r;
+  CHECK_THROWS_WITH(build_dc1(r, 0), Catch::Contains("train_size"));
+  CHECK_THROWS_WITH(build_dc1(r, 2), Catch::Contains("[2, 2]"));
+  CHECK_THROWS_WITH(build_dc1(r, 30, {{"pca_dim", int64_t{64}}}), Catch::Contains("exceeds the backbone's 32 features"));
+  auto m = build_dc1(r, 30);
+  ssl::sdk::Batch none = one_view({0, 1});
+  none.indices = at::Tensor();
+  CHECK_THROWS_WITH(m->training_step(none, step_info(0)), Catch::Contains("Batch::indices"));
+  CHECK_THROWS_WITH(m->training_step(one_view({0, 30}), step_info(0)), Catch::Contains("outside the training set"));
+  BlobFeatures wrong(20, 32);
+  ssl::sdk::EpochContext ctx;
+  ctx.features = &wrong;
+  CHECK_THROWS_WITH(m->on_epoch_start(ctx), Catch::Contains("for a training set of 30"));
+}
+
+TEST_CASE("deepcluster: over a 2-rank Comm both ranks get every pseudo-label and the same weights", "[methods][deepcluster]") {
+  ModelsRegistry r;
+  torch::manual_seed(66);
+  BlobFeatures features(30, 32);
+  auto group = std::make_shared<ssl::test::ThreadGroup>(2);
+  std::vector<std::shared_ptr<ssl::sdk::Method>> ranks;
+  std::vector<std::shared_ptr<ssl::sdk::Comm>> comms;
+  std::vector<ssl::sdk::EpochContext> ctxs(2);
+  for (int64_t rank = 0; rank < 2; ++rank) {
+    torch::manual_seed(67);
+    ssl::sdk::BuildContext ctx = tiny_context(r);
+    ctx.train_size = 30;
+    comms.push_back(std::make_shared<ssl::test::ThreadComm>(group, rank));
+    ctx.comm = comms.back();
+    ranks.push_back(r.method("deepcluster", kDc1, ctx));
+    ctxs[size_t(rank)].features = &features;
+    ctxs[size_t(rank)].comm = comms.back().get();
+  }
+  std::vector<std::thread> threads;
+  for (size_t rank = 0; rank < 2; ++rank) threads.emplace_back([&, rank] { ranks[rank]->on_epoch_start(ctxs[rank]); });
+  for (auto& t : threads) t.join();
+  auto b0 = ranks[0]->named_buffers(), b1 = ranks[1]->named_buffers();
+  CHECK(at::equal(b0["assignments"], b1["assignments"]));
+  CHECK(at::equal(b0["cluster_sizes"], b1["cluster_sizes"]));
+  CHECK(b0["assignments"].min().item<int64_t>() >= 0);
+  for (int64_t i = 0; i < 30; ++i) CHECK(b0["assignments"][i].item<int64_t>() == b0["assignments"][i % 3].item<int64_t>());
+  CHECK(at::equal(ctxs[0].sampling_weights, ctxs[1].sampling_weights));
 }
