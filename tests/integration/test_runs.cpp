@@ -68,9 +68,8 @@ TEST_CASE("the smoke pipeline trains and writes its run folder") {
   CHECK_THAT(refused.err, Catch::Contains("already holds a run") && Catch::Contains("--resume"));
 }
 
-TEST_CASE("SwAV, DINO and DeepCluster v2 train end to end on 2 global and 2 local crops, and resume exactly") {
-  const fs::path d = scratch_dir("multicrop");
-  const std::string common = R"(seed = 0
+// 64 synthetic 16 px gray images in batches of 16: 4 steps an epoch.
+constexpr const char* kSyntheticTrainSet = R"(seed = 0
 [data]
 batch_size = 16
 workers = 1
@@ -79,7 +78,11 @@ type = "synthetic"
 num_samples = 64
 image_size = 16
 channels = 1
-[[views]]
+)";
+
+TEST_CASE("SwAV, DINO and DeepCluster v2 train end to end on 2 global and 2 local crops, and resume exactly") {
+  const fs::path d = scratch_dir("multicrop");
+  const std::string common = std::string(kSyntheticTrainSet) + R"([[views]]
 count = 2
 [[views.ops]]
 type = "random_resized_crop"
@@ -144,17 +147,7 @@ log_every = 1
 TEST_CASE("DeepCluster trains end to end with its sampling weights and resumes exactly, mid-epoch and at an epoch's start") {
   const fs::path d = scratch_dir("deepcluster");
   const fs::path file = d / "deepcluster.toml";
-  std::ofstream(file) << R"(name = "deepcluster"
-seed = 0
-[data]
-batch_size = 16
-workers = 1
-[data.train]
-type = "synthetic"
-num_samples = 64
-image_size = 16
-channels = 1
-[[views]]
+  std::ofstream(file) << "name = \"deepcluster\"\n" << kSyntheticTrainSet << R"([[views]]
 count = 1
 [[views.ops]]
 type = "random_resized_crop"
