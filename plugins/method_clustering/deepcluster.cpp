@@ -33,7 +33,7 @@
 #include <sstream>
 #include <string>
 
-#include "ssl/nn/collapse_metrics.h"
+#include "ssl/nn/clustering_metrics.h"
 #include "ssl/nn/contrastive_metrics.h"
 #include "ssl/nn/kmeans.h"
 #include "ssl/nn/losses.h"
@@ -48,11 +48,12 @@
 namespace ssl::plugins::method_clustering {
 namespace {
 
-// Entropy of a distribution of counts, normalised by ln K (1: equal sizes, 0: one cluster).
-at::Tensor size_entropy(const at::Tensor& counts) {
-  const at::Tensor p = counts.to(at::kDouble) / counts.sum().clamp_min(1).to(at::kDouble);
-  const at::Tensor h = -(p * p.clamp_min(1e-300).log()).sum();
-  return (h / std::log(double(counts.numel()))).to(at::kFloat);
+// Entropy of the batch's mean prediction p [K] over ln K (1: every class equally, 0: one class),
+// as a tensor: nn::size_entropy gives the same number as a double, which would cost a host
+// sync in every training step.
+at::Tensor prediction_entropy(const at::Tensor& p) {
+  const at::Tensor h = -(p * p.clamp_min(1e-30).log()).sum();
+  return h / std::log(double(p.numel()));
 }
 
 class DeepCluster final : public sdk::Method {
@@ -103,6 +104,9 @@ class DeepCluster final : public sdk::Method {
       reset_classifier(ctx.epoch);
       ctx.reinitialized = {classifier_->weight, classifier_->bias};
     }
+    // The epoch's cluster statistics, logged with every step.
+    size_entropy_ = at::scalar_tensor(nn::size_entropy(sizes_));
+    largest_share_ = at::scalar_tensor(sizes_.max().item<double>() / double(assignments_.size(0)));
     if (uniform_sampling_) {
       // 1 / |cluster of i|: every non-empty cluster is drawn equally often.
       const at::Tensor a = assignments_.clamp_min(0);
@@ -132,9 +136,9 @@ class DeepCluster final : public sdk::Method {
     out.metrics = {{"loss", out.loss.detach()},
                    {sdk::metric::kUniformLossRef, nn::uniform_loss_ref(k_)},
                    {"pseudo_accuracy", (d.argmax(1) == targets).to(at::kFloat).mean()},
-                   {"prediction_entropy", size_entropy(mean_prediction)},
-                   {"cluster_size_entropy", size_entropy(sizes_)},
-                   {"largest_cluster", sizes_.max().to(at::kFloat) / float(assignments_.size(0))}};
+                   {"prediction_entropy", prediction_entropy(mean_prediction)},
+                   {"cluster_size_entropy", size_entropy_},
+                   {"largest_cluster", largest_share_}};
     return out;
   }
 
@@ -182,7 +186,7 @@ class DeepCluster final : public sdk::Method {
         << pca_dim_ << "), " << r.iterations << " iterations, " << (r.counts > 0).sum().item<int64_t>()
         << " non-empty, " << r.reseeded << " re-seeded, largest cluster " << std::fixed << std::setprecision(3)
         << r.counts.max().item<double>() / double(n) << " of the data, size entropy "
-        << size_entropy(r.counts).item<double>();
+        << nn::size_entropy(r.counts);
     sdk::log_info(msg.str());
   }
 
@@ -192,6 +196,7 @@ class DeepCluster final : public sdk::Method {
   std::shared_ptr<sdk::Backbone> backbone_;
   torch::nn::Linear classifier_{nullptr};
   at::Tensor assignments_, sizes_, clustered_epoch_;
+  at::Tensor size_entropy_ = at::scalar_tensor(0.0), largest_share_ = at::scalar_tensor(0.0);  // of sizes_
 };
 
 }  // namespace
