@@ -267,6 +267,11 @@ sdk::ViewSpec method_views(const Pipeline& p) {
   return p.method.entry->spec.views_for(p.method.config);
 }
 
+bool method_uses_labels(const Pipeline& p) {
+  SSL_CHECK(p.method.entry != nullptr, "the pipeline has no resolved method");
+  return p.method.entry->spec.uses_labels_for(p.method.config);
+}
+
 std::optional<Diagnostic> check_view_count(const Pipeline& p) {
   sdk::ViewSpec spec;
   try {

@@ -60,6 +60,8 @@ Pipeline resolve_pipeline(const Node& root, const Registry& registry, const std:
 // The views the pipeline's method consumes: its registered ViewSpec for its config
 // (ComponentSpec::views_for), known without building the method.
 sdk::ViewSpec method_views(const Pipeline& pipeline);
+// Whether the resolved method declares uses_labels() (a supervised method).
+bool method_uses_labels(const Pipeline& pipeline);
 
 // The pipeline's [[views]] groups against method_views(): the problem, at the [[views]]
 // array's position, or nothing (also when the method supplies its own transform). The one

@@ -125,10 +125,24 @@ std::string markdown_key_table(const sdk::Schema& schema) {
   return out.str();
 }
 
+std::string labels_note(const ComponentEntry& entry) {
+  if (entry.kind() != sdk::Kind::Method || !entry.spec.uses_labels) return "";
+  bool uses = false;
+  try {
+    uses = entry.spec.uses_labels_for(entry.spec.schema.resolve({}, entry.id()));
+  } catch (const std::exception&) {
+    return "";  // a required key: nothing to say about the defaults
+  }
+  return uses ? "Trains on the labels of the training split (it declares uses_labels()); the host refuses a "
+                "training split without them."
+              : "";
+}
+
 std::string markdown_component(const ComponentEntry& entry) {
   std::ostringstream out;
   out << "### " << code(entry.id()) << "\n\n";
   out << cell(entry.spec.doc) << "\n\n";
+  if (const std::string note = labels_note(entry); !note.empty()) out << note << "\n\n";
   out << "Plugin " << code(entry.plugin->name) << " " << entry.plugin->version << "; in a pipeline: "
       << code(pipeline_table_of(entry.kind())) << " with " << code("type = \"" + entry.spec.name + "\"") << ".\n\n";
   out << markdown_key_table(entry.spec.schema);

@@ -8,6 +8,7 @@
 
 #include <opencv2/core/utility.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <thread>
 
@@ -92,6 +93,33 @@ std::shared_ptr<T> make(const Registry& registry, const ComponentConfig& c, sdk:
   }
 }
 
+// The classes of the training split for a method that trains on labels: refuses a split with
+// no labels or with an unlabelled (-1) or out-of-range sample, naming the first one.
+int64_t training_classes(const DatasetView& train, const Pipeline& p) {
+  const std::string who = "method " + p.method.type() + " trains on labels (uses_labels)";
+  const std::string where = "the training split [data.train] (dataset " + p.train_data.type() + ")";
+  int64_t classes = train.info().num_classes;
+  int64_t unlabelled = 0, first = -1;
+  for (int64_t i = 0; i < train.size(); ++i) {
+    const int64_t y = train.label(i);
+    if (y < 0 && unlabelled++ == 0) first = i;
+    if (train.info().num_classes == 0) classes = std::max(classes, y + 1);
+  }
+  if (classes == 0)
+    throw ConfigError({Diagnostic{p.method.pos, who + ", but " + where + " has no labels"}});
+  if (unlabelled > 0)
+    throw ConfigError({Diagnostic{p.method.pos, who + ", but " + std::to_string(unlabelled) + " of the " +
+                                                    std::to_string(train.size()) + " samples of " + where +
+                                                    " have no label (the first: sample " + std::to_string(first) + ")"}});
+  for (int64_t i = 0; i < train.size(); ++i)
+    if (train.label(i) >= classes)
+      throw ConfigError({Diagnostic{p.method.pos, who + ", but sample " + std::to_string(i) + " of " + where +
+                                                      " has label " + std::to_string(train.label(i)) +
+                                                      ", outside the dataset's " + std::to_string(classes) +
+                                                      " classes"}});
+  return classes;
+}
+
 std::vector<std::shared_ptr<sdk::Augmentation>> make_ops(const Registry& r, const std::vector<ComponentConfig>& ops,
                                                          const sdk::BuildContext& ctx) {
   std::vector<std::shared_ptr<sdk::Augmentation>> out;
@@ -147,6 +175,8 @@ Runtime build_runtime(const Pipeline& p, const Registry& registry, const fs::pat
   // Input geometry for the backbone: channels from the data, size from the first view.
   ctx.input_channels = rt.train->info().channels;
   ctx.train_size = rt.train->size();
+  rt.uses_labels = method_uses_labels(p);
+  if (rt.uses_labels) ctx.num_classes = training_classes(*rt.train, p);
   try {
     sdk::Rng rng(rt.seed);
     cv::Mat probe = rt.train->get(0).image;

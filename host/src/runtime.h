@@ -35,6 +35,8 @@ struct Runtime {
   std::vector<ViewChain> train_chains;
   std::vector<ViewChain> eval_chain;  // one chain: the evaluation transform
   std::shared_ptr<sdk::Method> method;
+  // The method declared uses_labels(): training batches carry labels (else they never do).
+  bool uses_labels = false;
   std::vector<NamedEvaluator> evaluators;
   // While train() runs: the run's stop flag (SIGINT/SIGTERM), checked by feature extraction
   // and evaluators between batches (sdk::throw_if_stopped). Null otherwise.

@@ -45,7 +45,9 @@ uint64_t step_seed(uint64_t seed, int64_t step) {
   return (z ^ (z >> 31)) & 0x7fffffffffffffffULL;
 }
 
-sdk::Batch to_device(HostBatch&& hb, const c10::Device& device, bool channels_last) {
+// labels: whether the method trains on them (Runtime::uses_labels); otherwise the batch it
+// gets has none.
+sdk::Batch to_device(HostBatch&& hb, const c10::Device& device, bool channels_last, bool labels) {
   sdk::Batch b;
   for (auto& v : hb.views) {
     at::Tensor t = v.to(device, /*non_blocking=*/true);
@@ -53,11 +55,27 @@ sdk::Batch to_device(HostBatch&& hb, const c10::Device& device, bool channels_la
     b.views.push_back(t);
   }
   b.view_group = std::move(hb.view_group);
-  b.labels = hb.labels.to(device);
+  if (labels) b.labels = hb.labels.to(device);
   b.indices = hb.indices.to(device);
   if (hb.targets.defined()) b.targets = hb.targets.to(device);
   return b;
 }
+
+// The epoch hooks' features for a method that does not train on labels: every label -1 and
+// no classes, so a self-supervised method cannot read the labels through its hooks either.
+class UnlabelledFeatureSource final : public sdk::FeatureSource {
+ public:
+  explicit UnlabelledFeatureSource(sdk::FeatureSource& inner) : inner_(inner) {}
+  sdk::Features extract(const sdk::FeatureRequest& request) override {
+    sdk::Features f = inner_.extract(request);
+    f.labels = at::full_like(f.labels, -1);
+    return f;
+  }
+  int64_t num_classes(sdk::Split) const override { return 0; }
+
+ private:
+  sdk::FeatureSource& inner_;
+};
 
 // Module has no to(MemoryFormat) in C++: converts the 4-D weights in place.
 void use_channels_last(sdk::Method& method) {
@@ -132,10 +150,11 @@ class TrainLoop {
   }
 
   std::optional<TrainOutcome> run_epoch() {
-    ModelFeatureSource features(rt_);
+    ModelFeatureSource model_features(rt_);
+    UnlabelledFeatureSource unlabelled(model_features);
     sdk::EpochContext ectx;
     ectx.epoch = pos_.epoch;
-    ectx.features = &features;
+    ectx.features = rt_.uses_labels ? static_cast<sdk::FeatureSource*>(&model_features) : &unlabelled;
     ectx.comm = rt_.comm.get();
     epoch_hook("start", [&] {
       rt_.method->on_epoch_start(ectx);
@@ -198,7 +217,7 @@ class TrainLoop {
     sdk::StepOutput out;
     double loss = 0.0;
     try {
-      batch = to_device(std::move(host_batch), rt_.device, channels_last_);
+      batch = to_device(std::move(host_batch), rt_.device, channels_last_, rt_.uses_labels);
       at::manual_seed(step_seed(rt_.seed, pos_.step));  // step-level randomness is resumable
       out = rt_.method->training_step(batch, info);
       SSL_CHECK(out.loss.defined() && out.loss.numel() == 1, "training_step must return a scalar loss");

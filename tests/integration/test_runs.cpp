@@ -363,3 +363,62 @@ TEST_CASE("ssl-host eval runs the evaluators on a checkpoint") {
   auto missing = run_host("eval " + shell_quote((d / "p.toml").string()) + " --checkpoint /nonexistent.ckpt");
   CHECK(missing.code == 2);
 }
+
+TEST_CASE("the supervised baseline trains on the labels end to end; an unlabelled training set is refused before any run") {
+  const fs::path d = scratch_dir("supervised");
+  const std::string model = R"([[views]]
+count = 1
+[[views.ops]]
+type = "random_resized_crop"
+size = 16
+scale = [0.6, 1.0]
+[backbone]
+type = "tiny_cnn"
+width = 8
+[method]
+type = "supervised"
+[optimizer]
+type = "sgd"
+lr = 0.05
+momentum = 0.9
+[trainer]
+epochs = 2
+log_every = 1
+)";
+  const fs::path file = d / "supervised.toml";
+  std::ofstream(file) << "name = \"supervised\"\n" << kSyntheticTrainSet << model;
+  auto r = run_host("run " + shell_quote(file.string()) + " --output " + shell_quote((d / "run").string()));
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto m = metrics(d / "run");
+  REQUIRE(m.size() == 9);  // 8 steps and the summary
+  CHECK(m[0]["supervised/uniform_loss_ref"].get<double>() == Approx(std::log(4.0)));  // synthetic: 4 classes
+  CHECK(m[7].contains("supervised/accuracy"));
+
+  // An unlabelled image folder (layout = "flat"): refused as a configuration error naming the
+  // method and the dataset, and no run folder is made.
+  const fs::path images = d / "images";
+  fs::create_directories(images);
+  for (int i = 0; i < 4; ++i) {
+    std::ofstream pgm(images / ("img" + std::to_string(i) + ".pgm"), std::ios::binary);
+    pgm << "P5\n16 16\n255\n" << std::string(256, static_cast<char>(40 * i));
+  }
+  const fs::path unlabelled = d / "unlabelled.toml";
+  std::ofstream(unlabelled) << "name = \"unlabelled\"\nseed = 0\n[data]\nbatch_size = 2\n[data.train]\n"
+                            << "type = \"image_folder\"\nroot = " << "'" << images.string() << "'"
+                            << "\nlayout = \"flat\"\nextensions = [\"pgm\"]\nchannels = 1\n" << model;
+  auto refused = run_host("run " + shell_quote(unlabelled.string()) + " --output " + shell_quote((d / "refused").string()));
+  CHECK(refused.code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("method supervised trains on labels (uses_labels), but the training split "
+                                          "[data.train] (dataset image_folder) has no labels"));
+  CHECK_FALSE(fs::exists(d / "refused" / "metrics.jsonl"));
+  // The same folder trains a self-supervised method, which never needs labels.
+  std::ofstream(d / "rotation.toml") << "name = \"rotation\"\nseed = 0\n[data]\nbatch_size = 2\n[data.train]\n"
+                                     << "type = \"image_folder\"\nroot = " << "'" << images.string() << "'"
+                                     << "\nlayout = \"flat\"\nextensions = [\"pgm\"]\nchannels = 1\n"
+                                     << std::regex_replace(model, std::regex("supervised"), "rotation");
+  auto rotation = run_host("run " + shell_quote((d / "rotation.toml").string()) + " --output " +
+                           shell_quote((d / "rotation").string()));
+  INFO(rotation.err);
+  CHECK(rotation.code == 0);
+}

@@ -87,6 +87,14 @@ inline double sgd_step(ssl::sdk::Method& method, const ssl::sdk::Batch& batch,
   return out.loss.item<double>();
 }
 
+// The value of the step metric `name` (a test failure when the step did not log it).
+inline double metric(const ssl::sdk::StepOutput& out, const std::string& name) {
+  for (const auto& [k, v] : out.metrics)
+    if (k == name) return v.item<double>();
+  FAIL("no metric " << name);
+  return 0;
+}
+
 // Every parameter and buffer of `from` copied into `to` by name (a checkpoint round trip).
 inline void copy_state(ssl::sdk::Method& to, ssl::sdk::Method& from) {
   at::NoGradGuard no_grad;

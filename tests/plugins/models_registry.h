@@ -1,6 +1,6 @@
 #pragma once
 // Test helper: the components of backbone_resnet, backbone_simple, method_contrastive,
-// method_noncontrastive and method_clustering,
+// method_noncontrastive, method_clustering, method_supervised and method_pretext,
 // reached through their static twins' register_components(), built from schema defaults
 // plus the given overrides.
 #include <map>
@@ -21,6 +21,8 @@ SSL_PLUGIN_DECLARE_STATIC(backbone_simple);
 SSL_PLUGIN_DECLARE_STATIC(method_contrastive);
 SSL_PLUGIN_DECLARE_STATIC(method_noncontrastive);
 SSL_PLUGIN_DECLARE_STATIC(method_clustering);
+SSL_PLUGIN_DECLARE_STATIC(method_supervised);
+SSL_PLUGIN_DECLARE_STATIC(method_pretext);
 
 namespace models_test {
 
@@ -31,7 +33,8 @@ class ModelsRegistry final : public ssl::test::SpecStore {
   ModelsRegistry()
       : SpecStore{ssl_static_plugin_info_backbone_resnet(), ssl_static_plugin_info_backbone_simple(),
                   ssl_static_plugin_info_method_contrastive(), ssl_static_plugin_info_method_noncontrastive(),
-                  ssl_static_plugin_info_method_clustering()} {}
+                  ssl_static_plugin_info_method_clustering(), ssl_static_plugin_info_method_supervised(),
+                  ssl_static_plugin_info_method_pretext()} {}
 
   std::shared_ptr<ssl::sdk::Backbone> backbone(const std::string& name, const Values& values,
                                                const ssl::sdk::BuildContext& ctx) const {

@@ -29,13 +29,6 @@ using Matrix = std::vector<std::vector<double>>;
 
 namespace {
 
-double metric(const ssl::sdk::StepOutput& out, const std::string& name) {
-  for (const auto& [k, v] : out.metrics)
-    if (k == name) return v.item<double>();
-  FAIL("no metric " << name);
-  return 0;
-}
-
 // 2 global crops [n, 1, 16, 16] and `local` crops [n, 1, 8, 8] of the same random images.
 ssl::sdk::Batch multicrop(int64_t n = 8, int64_t local = 2) {
   const at::Tensor x = at::randn({n, 1, 16, 16});

@@ -25,13 +25,6 @@ at::Tensor project(ssl::sdk::Method& m, const at::Tensor& x) {
   return child<MLPHeadImpl>(m, "projector")->forward(m.backbone()->forward(x));
 }
 
-double metric(const ssl::sdk::StepOutput& out, const std::string& name) {
-  for (const auto& [k, v] : out.metrics)
-    if (k == name) return v.item<double>();
-  FAIL("no metric " << name);
-  return 0;
-}
-
 // Column j of z standardised along the batch (biased variance, eps 1e-5).
 std::vector<std::vector<double>> standardized(const at::Tensor& z) {
   auto Z = rows(z);

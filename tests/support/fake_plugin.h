@@ -10,23 +10,25 @@
 
 namespace ssl::test {
 
-// A dataset of `size` images; image i is filled with value i % 256; label i % classes.
+// A dataset of `size` images; image i is filled with value i % 256; label i % classes
+// (classes 0: unlabelled, every label -1).
 class CountingDataset final : public sdk::Dataset {
  public:
   CountingDataset(int64_t size, int64_t classes, int rows = 8, int cols = 8, int channels = 1)
       : size_(size), classes_(classes), rows_(rows), cols_(cols), channels_(channels) {}
   int64_t size() const override { return size_; }
   sdk::Sample get(int64_t i) const override {
-    return {cv::Mat(rows_, cols_, CV_8UC(channels_), cv::Scalar::all(double(i % 256))), i % classes_};
+    return {cv::Mat(rows_, cols_, CV_8UC(channels_), cv::Scalar::all(double(i % 256))), label(i)};
   }
   sdk::DatasetInfo info() const override { return {channels_, rows_, cols_, classes_, {}}; }
   std::vector<int64_t> labels() const override {
     std::vector<int64_t> out;
-    for (int64_t i = 0; i < size_; ++i) out.push_back(i % classes_);
+    for (int64_t i = 0; i < size_; ++i) out.push_back(label(i));
     return out;
   }
 
  private:
+  int64_t label(int64_t i) const { return classes_ > 0 ? i % classes_ : -1; }
   int64_t size_, classes_;
   int rows_, cols_, channels_;
 };
@@ -57,13 +59,44 @@ class PullMethod final : public sdk::Method {
  public:
   explicit PullMethod(std::shared_ptr<sdk::Backbone> b) : backbone_(register_module("backbone", std::move(b))) {}
   sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo&) override {
+    // A self-supervised method never sees labels: every run of the fake plugin checks it.
+    SSL_CHECK(!batch.labels.defined(), "pull: a self-supervised method was given labels");
     at::Tensor a = backbone_->forward(batch.views.at(0)), b = backbone_->forward(batch.views.at(1));
     return {(a - b).pow(2).mean() + 0.01 * a.pow(2).mean(), {}};
+  }
+  // Nor through its epoch hooks' features.
+  void on_epoch_start(sdk::EpochContext& ctx) override {
+    SSL_CHECK(ctx.features->num_classes(sdk::Split::Train) == 0, "pull: the epoch hook was told the classes");
+    const sdk::Features f = ctx.features->extract({sdk::Split::Train, sdk::Representation::Backbone, 8, 0, 1});
+    SSL_CHECK(f.labels.numel() == 8 && (f.labels == -1).all().item<bool>(), "pull: the epoch hook saw labels");
   }
   std::shared_ptr<sdk::Backbone> backbone() const override { return backbone_; }
 
  private:
   std::shared_ptr<sdk::Backbone> backbone_;
+};
+
+// Trains on the labels (uses_labels): a linear classifier on the backbone of the first view.
+// Checks what the host promises such a method: labels on every batch, in range.
+class LabelledMethod final : public sdk::Method {
+ public:
+  LabelledMethod(std::shared_ptr<sdk::Backbone> b, int64_t classes)
+      : backbone_(register_module("backbone", std::move(b))), classes_(classes) {
+    SSL_CHECK(classes > 0, "labelled: BuildContext::num_classes is ", classes);
+    fc_ = register_module("fc", torch::nn::Linear(backbone_->num_features(), classes));
+  }
+  sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo&) override {
+    SSL_CHECK(batch.labels.defined(), "labelled: no labels in the batch");
+    SSL_CHECK(batch.labels.min().item<int64_t>() >= 0 && batch.labels.max().item<int64_t>() < classes_,
+              "labelled: a label outside [0, ", classes_, ")");
+    return {at::cross_entropy_loss(fc_->forward(backbone_->forward(batch.views.at(0))), batch.labels), {}};
+  }
+  std::shared_ptr<sdk::Backbone> backbone() const override { return backbone_; }
+
+ private:
+  std::shared_ptr<sdk::Backbone> backbone_;
+  torch::nn::Linear fc_{nullptr};
+  int64_t classes_;
 };
 
 class ConstantEvaluator final : public sdk::Evaluator {
@@ -74,7 +107,7 @@ class ConstantEvaluator final : public sdk::Evaluator {
 inline void register_fake_components(sdk::Registrar& r) {
   sdk::Schema ds;
   ds.add_int("size", 64, "images").min(1);
-  ds.add_int("num_classes", 4, "labels").range(1, 100);
+  ds.add_int("num_classes", 4, "labels (0: unlabelled)").range(0, 100);
   ds.add_string("split", "train", "which split").choices({"train", "test"});
   r.add_dataset("counting", [](const sdk::Config& c, const sdk::BuildContext&) {
     return std::make_shared<CountingDataset>(c.get_int("size"), c.get_int("num_classes"));
@@ -97,6 +130,10 @@ inline void register_fake_components(sdk::Registrar& r) {
   r.add_method("pull", [](const sdk::Config&, const sdk::BuildContext& ctx) {
     return std::make_shared<PullMethod>(ctx.make_backbone());
   }, m, "pulls two views together");
+  r.add_method("labelled", [](const sdk::Config&, const sdk::BuildContext& ctx) {
+    return std::make_shared<LabelledMethod>(ctx.make_backbone(), ctx.num_classes);
+  }, sdk::Schema{}, "a linear classifier trained on the labels",
+  [](const sdk::Config&) { return sdk::ViewSpec{1, 2, false}; }, [](const sdk::Config&) { return true; });
 
   r.add_evaluator("constant", [](const sdk::Config&, const sdk::BuildContext&) {
     return std::make_shared<ConstantEvaluator>();

@@ -265,6 +265,29 @@ TEST_CASE("a non-finite loss stops the run with a failure record naming the fail
   CHECK(CheckpointDir(tiny->dir / "run" / "checkpoints").latest().empty());  // nothing saved after a failure
 }
 
+TEST_CASE("only a method that declares uses_labels trains on labels, and it refuses an unlabelled split") {
+  at::manual_seed(0);
+  // The fake "pull" method fails its step or epoch hook if it is given a label: every tiny run
+  // above checks that a self-supervised method never sees one.
+  auto ssl_run = tiny_run("ssl_labels");
+  CHECK_FALSE(ssl_run->runtime.uses_labels);
+  CHECK(train(ssl_run->runtime, RunRequest{}, {}) == TrainOutcome::Finished);
+
+  auto supervised = tiny_run("labels", {"method.type=\"labelled\"", "data.train.num_classes=3"});
+  CHECK(supervised->runtime.uses_labels);
+  CHECK(train(supervised->runtime, RunRequest{}, {}) == TrainOutcome::Finished);
+
+  try {
+    tiny_run("no_labels", {"method.type=\"labelled\"", "data.train.num_classes=0"});
+    FAIL("an unlabelled training split was accepted by a method that trains on labels");
+  } catch (const ConfigError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("method labelled trains on labels (uses_labels), but the training split "
+                                         "[data.train] (dataset counting) has no labels"));
+  }
+  // The same unlabelled split is fine for a self-supervised method.
+  CHECK_NOTHROW(tiny_run("no_labels_ssl", {"data.train.num_classes=0"}));
+}
+
 TEST_CASE("a run starts in its folder as the request and the folder say") {
   using Start = RunRequest::Start;
   const fs::path dir = "runs/x";

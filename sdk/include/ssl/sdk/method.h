@@ -64,7 +64,9 @@ inline constexpr const char* kUniformLossRef = "uniform_loss_ref";
 struct Batch {
   std::vector<at::Tensor> views;    // V tensors [N, C, H, W] float32 on the training device
   std::vector<int64_t> view_group;  // group index of each view (multi-crop: 0 global, 1 local)
-  at::Tensor labels;                // [N] int64, -1 where unknown (never used for training)
+  // [N] int64 in [0, BuildContext::num_classes), only for a method that declares
+  // uses_labels() (registrar.h); undefined for every other method.
+  at::Tensor labels;
   at::Tensor indices;               // [N] int64 dataset indices
   at::Tensor targets;               // [N, T] int64 from a method's SampleTransform, else undefined
 };

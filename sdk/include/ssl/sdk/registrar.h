@@ -11,6 +11,10 @@
 //   static sdk::Schema schema();                              // the keys cfg holds
 // and, for methods only, optionally
 //   static sdk::ViewSpec views(const sdk::Config& cfg);       // default: ViewSpec{} (2 views)
+//   static bool uses_labels(const sdk::Config& cfg);          // default: false (self-supervised)
+// A method that declares uses_labels() true trains on Batch::labels (a supervised baseline):
+// the host refuses a training split without labels. Every other method gets Batch::labels
+// undefined and labels of -1 from the epoch hooks' FeatureSource: it never sees a label.
 // The add_<kind>(name, factory, schema, doc) forms take a hand-written factory instead.
 #include <functional>
 #include <memory>
@@ -46,15 +50,19 @@ using Factory = std::variant<DatasetFactory, AugmentationFactory, BackboneFactor
 
 // The views of a method, from its Config (see ViewSpec).
 using ViewsFunction = std::function<ViewSpec(const Config&)>;
+// Whether a method trains on the labels, from its Config (see uses_labels above).
+using LabelsFunction = std::function<bool(const Config&)>;
 
 struct ComponentSpec {
   std::string name;
   std::string doc;
   Schema schema;
   Factory factory;
-  ViewsFunction views;  // methods: empty means ViewSpec{}; other kinds: empty
+  ViewsFunction views;         // methods: empty means ViewSpec{}; other kinds: empty
+  LabelsFunction uses_labels;  // methods: empty means false; other kinds: empty
   Kind kind() const { return static_cast<Kind>(factory.index()); }
   ViewSpec views_for(const Config& config) const { return views ? views(config) : ViewSpec{}; }
+  bool uses_labels_for(const Config& config) const { return uses_labels && uses_labels(config); }
 };
 
 namespace detail {
@@ -63,6 +71,11 @@ struct HasStaticViews : std::false_type {};
 template <class T>
 struct HasStaticViews<T, std::void_t<decltype(T::views(std::declval<const Config&>()))>>
     : std::is_convertible<decltype(T::views(std::declval<const Config&>())), ViewSpec> {};
+template <class T, class = void>
+struct HasStaticUsesLabels : std::false_type {};
+template <class T>
+struct HasStaticUsesLabels<T, std::void_t<decltype(T::uses_labels(std::declval<const Config&>()))>>
+    : std::is_convertible<decltype(T::uses_labels(std::declval<const Config&>())), bool> {};
 }  // namespace detail
 
 class SSL_SDK_API Registrar {
@@ -82,12 +95,14 @@ class SSL_SDK_API Registrar {
   void add_backbone(std::string name, std::string doc) {
     add_class<Backbone, T, Kind::Backbone>(std::move(name), std::move(doc));
   }
-  // Also records T::views when T declares it.
+  // Also records T::views and T::uses_labels when T declares them.
   template <class T>
   void add_method(std::string name, std::string doc) {
     ViewsFunction views;
     if constexpr (detail::HasStaticViews<T>::value) views = [](const Config& c) { return ViewSpec(T::views(c)); };
-    add_class<Method, T, Kind::Method>(std::move(name), std::move(doc), std::move(views));
+    LabelsFunction labels;
+    if constexpr (detail::HasStaticUsesLabels<T>::value) labels = [](const Config& c) { return bool(T::uses_labels(c)); };
+    add_class<Method, T, Kind::Method>(std::move(name), std::move(doc), std::move(views), std::move(labels));
   }
   template <class T>
   void add_evaluator(std::string name, std::string doc) {
@@ -103,8 +118,10 @@ class SSL_SDK_API Registrar {
   void add_backbone(std::string name, BackboneFactory f, Schema s, std::string doc) {
     add_spec<Kind::Backbone>(std::move(name), std::move(doc), std::move(s), std::move(f));
   }
-  void add_method(std::string name, MethodFactory f, Schema s, std::string doc, ViewsFunction views = {}) {
-    add_spec<Kind::Method>(std::move(name), std::move(doc), std::move(s), std::move(f), std::move(views));
+  void add_method(std::string name, MethodFactory f, Schema s, std::string doc, ViewsFunction views = {},
+                  LabelsFunction uses_labels = {}) {
+    add_spec<Kind::Method>(std::move(name), std::move(doc), std::move(s), std::move(f), std::move(views),
+                           std::move(uses_labels));
   }
   void add_evaluator(std::string name, EvaluatorFactory f, Schema s, std::string doc) {
     add_spec<Kind::Evaluator>(std::move(name), std::move(doc), std::move(s), std::move(f));
@@ -112,25 +129,28 @@ class SSL_SDK_API Registrar {
 
  private:
   template <Kind K, class F>
-  void add_spec(std::string name, std::string doc, Schema schema, F factory, ViewsFunction views = {}) {
+  void add_spec(std::string name, std::string doc, Schema schema, F factory, ViewsFunction views = {},
+                LabelsFunction uses_labels = {}) {
     ComponentSpec spec;
     spec.name = std::move(name);
     spec.doc = std::move(doc);
     spec.schema = std::move(schema);
     spec.factory = Factory(std::in_place_index<static_cast<size_t>(K)>, std::move(factory));
     spec.views = std::move(views);
+    spec.uses_labels = std::move(uses_labels);
     add(std::move(spec));
   }
 
   template <class Base, class T, Kind K>
-  void add_class(std::string name, std::string doc, ViewsFunction views = {}) {
+  void add_class(std::string name, std::string doc, ViewsFunction views = {}, LabelsFunction uses_labels = {}) {
     static_assert(std::is_base_of_v<Base, T>, "the component class must derive from its kind's interface");
     static_assert(std::is_constructible_v<T, const Config&, const BuildContext&>,
                   "the component class needs a constructor T(const sdk::Config&, const sdk::BuildContext&)");
     FactoryOf<Base> factory = [](const Config& c, const BuildContext& ctx) -> std::shared_ptr<Base> {
       return std::make_shared<T>(c, ctx);
     };
-    add_spec<K>(std::move(name), std::move(doc), T::schema(), std::move(factory), std::move(views));
+    add_spec<K>(std::move(name), std::move(doc), T::schema(), std::move(factory), std::move(views),
+                std::move(uses_labels));
   }
 };
 
