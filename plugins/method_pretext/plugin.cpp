@@ -5,8 +5,14 @@
 namespace ssl::plugins::method_pretext {
 
 void register_rotation(sdk::Registrar& r);
+void register_jigsaw(sdk::Registrar& r);
+void register_context_prediction(sdk::Registrar& r);
 
-void register_components(sdk::Registrar& r) { register_rotation(r); }
+void register_components(sdk::Registrar& r) {
+  register_rotation(r);
+  register_jigsaw(r);
+  register_context_prediction(r);
+}
 
 }  // namespace ssl::plugins::method_pretext
 

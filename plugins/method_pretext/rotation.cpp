@@ -16,11 +16,12 @@
 #include <memory>
 #include <vector>
 
-#include "ssl/nn/contrastive_metrics.h"
 #include "ssl/nn/head.h"
 #include "ssl/nn/method_support.h"
 #include "ssl/sdk/error.h"
 #include "ssl/sdk/registrar.h"
+
+#include "pretext_common.h"
 
 namespace ssl::plugins::method_pretext {
 namespace {
@@ -60,12 +61,7 @@ class Rotation final : public sdk::Method {
     SSL_CHECK(batch.views.size() == 1, "rotation: expects 1 view, got ", batch.views.size());
     const auto [images, targets] = rotated(batch.views[0]);
     const at::Tensor logits = head_->forward(backbone_->forward(images));
-    sdk::StepOutput out;
-    out.loss = at::cross_entropy_loss(logits, targets);
-    out.metrics = {{"loss", out.loss.detach()},
-                   {"accuracy", (logits.detach().argmax(1) == targets).to(at::kFloat).mean()},
-                   {sdk::metric::kUniformLossRef, nn::uniform_loss_ref(kRotations)}};
-    return out;
+    return classification_output(logits, targets, kRotations);
   }
 
  private:

@@ -364,7 +364,7 @@ TEST_CASE("ssl-host eval runs the evaluators on a checkpoint") {
   CHECK(missing.code == 2);
 }
 
-TEST_CASE("the supervised baseline trains on the labels end to end; an unlabelled training set is refused before any run") {
+TEST_CASE("the supervised baseline trains on the labels end to end, and an unlabelled training set is refused before any run") {
   const fs::path d = scratch_dir("supervised");
   const std::string model = R"([[views]]
 count = 1
@@ -392,7 +392,7 @@ log_every = 1
   REQUIRE(r.code == 0);
   const auto m = metrics(d / "run");
   REQUIRE(m.size() == 9);  // 8 steps and the summary
-  CHECK(m[0]["supervised/uniform_loss_ref"].get<double>() == Approx(std::log(4.0)));  // synthetic: 4 classes
+  CHECK(m[0]["supervised/uniform_loss_ref"].get<double>() == Approx(std::log(10.0)));  // synthetic: 10 classes
   CHECK(m[7].contains("supervised/accuracy"));
 
   // An unlabelled image folder (layout = "flat"): refused as a configuration error naming the
@@ -421,4 +421,48 @@ log_every = 1
                            shell_quote((d / "rotation").string()));
   INFO(rotation.err);
   CHECK(rotation.code == 0);
+}
+
+TEST_CASE("jigsaw and context prediction train end to end on their own tiles, and a resumed jigsaw run is exact") {
+  const fs::path d = scratch_dir("pretext");
+  const std::string tail = R"([backbone]
+type = "tiny_cnn"
+width = 8
+[optimizer]
+type = "sgd"
+lr = 0.05
+momentum = 0.9
+[trainer]
+epochs = 2
+log_every = 1
+)";
+  const fs::path jigsaw = d / "jigsaw.toml";
+  std::ofstream(jigsaw) << "name = \"jigsaw\"\n" << kSyntheticTrainSet
+                        << "[method]\ntype = \"jigsaw\"\npermutations = 10\nimage_size = 30\ntile_size = 8\n" << tail;
+  const fs::path context = d / "context.toml";
+  std::ofstream(context) << "name = \"context\"\n" << kSyntheticTrainSet
+                         << "[method]\ntype = \"context_prediction\"\nimage_size = 30\npatch_size = 6\n"
+                            "downsample_probability = 0.5\n" << tail;
+  auto c = run_host("run " + shell_quote(context.string()) + " --output " + shell_quote((d / "context").string()));
+  INFO(c.err);
+  REQUIRE(c.code == 0);
+  const auto cm = metrics(d / "context");
+  REQUIRE(cm.size() == 9);
+  CHECK(cm[0]["context_prediction/uniform_loss_ref"].get<double>() == Approx(std::log(8.0)));
+
+  const std::string f = shell_quote(jigsaw.string());
+  auto r = run_host("run " + f + " --output " + shell_quote((d / "full").string()));
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out + r.err, Catch::Contains("jigsaw: 10 permutations of 9 tiles (seed 0): minimum Hamming distance"));
+  const auto a = losses(d / "full");
+  REQUIRE(a.size() == 8);
+  const std::string out = shell_quote((d / "split").string());
+  REQUIRE(run_host("run " + f + " --output " + out + " --stop-at-step 3").code == 0);
+  auto resumed = run_host("run " + f + " --output " + out + " --resume");
+  INFO(resumed.err);
+  REQUIRE(resumed.code == 0);
+  const auto b = losses(d / "split");
+  REQUIRE(b.size() == 8);
+  for (const auto& [step, loss] : a) CHECK(b.at(step) == Approx(loss).epsilon(1e-5));
 }

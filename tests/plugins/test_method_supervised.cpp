@@ -43,7 +43,7 @@ double smoothed_cross_entropy(const at::Tensor& logits, const at::Tensor& labels
 
 }  // namespace
 
-TEST_CASE("supervised: declares uses_labels; its head has one output per class of the training split") {
+TEST_CASE("supervised: declares uses_labels, and its head has one output per class of the training split") {
   ModelsRegistry registry;
   const auto& spec = registry.spec(ssl::sdk::Kind::Method, "supervised");
   CHECK(spec.uses_labels_for(spec.schema.resolve({}, "supervised")));
@@ -81,7 +81,7 @@ TEST_CASE("supervised: the loss is the mean smoothed cross-entropy over the view
   CHECK_THROWS_WITH(m->training_step(batch, step_info(0)), Catch::Contains("the batch has no labels"));
 }
 
-TEST_CASE("supervised: SGD steps learn a labelled synthetic set; a checkpoint round trip restores it") {
+TEST_CASE("supervised: SGD steps learn a labelled synthetic set, and a checkpoint round trip restores it") {
   ModelsRegistry registry;
   at::manual_seed(2);
   auto m = supervised(registry, 3);
