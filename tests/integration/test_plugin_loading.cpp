@@ -39,7 +39,7 @@ TEST_CASE("a plugin built against SDK headers with another ssl/nn layout is refu
   CHECK_THAT(r.err, !Catch::Contains("compiler differs") && !Catch::Contains("torch differs"));
 }
 
-TEST_CASE("a broken file in a scanned plugin folder is a warning naming it; named on its own it is an error") {
+TEST_CASE("a broken file in a scanned plugin folder is a warning naming it, named on its own it is an error") {
   const auto d = scratch_dir("broken_in_folder");
   std::filesystem::copy_file(fixture("not_a_library.so"), d / "broken.so");
   auto scanned = run_host("list backbone --plugin-path " + shell_quote(d.string()));

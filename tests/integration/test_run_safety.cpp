@@ -94,7 +94,7 @@ TEST_CASE("a refused --resume leaves the run folder as it was") {
   CHECK(slurp(d / "run" / "pipeline.before_step_8.toml") == resolved);
 }
 
-TEST_CASE("a second process on a run folder is refused naming the first one's PID; kill -9 frees it") {
+TEST_CASE("a second process on a run folder is refused naming the first one's PID, kill -9 frees it") {
   const fs::path d = scratch_dir("safe_lock");
   const fs::path run = d / "run";
   const std::string log = shell_quote((d / "first.log").string());
@@ -201,7 +201,7 @@ long stop_ms(const std::string& out) {
 }
 }  // namespace
 
-TEST_CASE("SIGTERM during an evaluation round stops between batches; --resume continues") {
+TEST_CASE("SIGTERM during an evaluation round stops between batches, --resume continues") {
   // The round after epoch 1 would run a million probe epochs (about a minute); the stop
   // must come in seconds, with the epoch-1 checkpoint kept and no probe record for the round.
   const fs::path d = scratch_dir("safe_term_eval");
@@ -220,7 +220,7 @@ TEST_CASE("SIGTERM during an evaluation round stops between batches; --resume co
   CHECK_THAT(slurp(run / "metrics.jsonl"), Catch::Contains("linear/top1") && Catch::Contains("summary"));
 }
 
-TEST_CASE("SIGTERM during the final evaluation keeps the final checkpoint; --resume evaluates again") {
+TEST_CASE("SIGTERM during the final evaluation keeps the final checkpoint, --resume evaluates again") {
   const fs::path d = scratch_dir("safe_term_final_eval");
   const fs::path run = d / "run";
   auto r = term_during_eval(run, "backbone.pt", "--set trainer.epochs=1");

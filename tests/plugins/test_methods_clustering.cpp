@@ -133,7 +133,7 @@ const Values kDino{{"out_dim", int64_t{6}}};
 
 }  // namespace
 
-TEST_CASE("multi-crop: runs of equal-sized views share one forward; the convention is checked", "[nn][multicrop]") {
+TEST_CASE("multi-crop: runs of equal-sized views share one forward, the convention is checked", "[nn][multicrop]") {
   const auto b = multicrop(3, 2);
   std::vector<int64_t> calls;
   const auto out = ssl::nn::forward_multicrop(b.views, [&](const at::Tensor& x) {
@@ -155,7 +155,7 @@ TEST_CASE("multi-crop: runs of equal-sized views share one forward; the conventi
   CHECK_THROWS_WITH(ssl::nn::check_multicrop(short_view, "m"), Catch::Contains("view 1"));
 }
 
-TEST_CASE("soft cross-entropy and the swapped prediction loss match the loops; uniform logits give ln K", "[nn][losses]") {
+TEST_CASE("soft cross-entropy and the swapped prediction loss match the loops, uniform logits give ln K", "[nn][losses]") {
   torch::manual_seed(3);
   const at::Tensor t = at::softmax(at::randn({5, 4}), 1), l1 = at::randn({5, 4}), l2 = at::randn({5, 4});
   CHECK(ssl::nn::soft_cross_entropy(t, l1, 0.5).item<double>() ==
@@ -277,7 +277,7 @@ TEST_CASE("swav: the queue fills from its start epoch, is used once full, and ho
   CHECK(at::allclose(m->named_buffers()["queue1.queue"].narrow(0, 0, 8), z[1], 1e-5, 1e-6));
 }
 
-TEST_CASE("swav: two SGD steps train the backbone; a round trip restores prototypes and queues", "[methods][swav]") {
+TEST_CASE("swav: two SGD steps train the backbone, a round trip restores prototypes and queues", "[methods][swav]") {
   ModelsRegistry r;
   check_two_steps(r, "swav", kSwav);
   Values v = kSwav;
@@ -356,7 +356,7 @@ TEST_CASE("dino: the loss is each view's cross-entropy to the other global crops
   CHECK(out2.loss.item<double>() == Approx(swapped_loop(t2, l2, 0.1)).epsilon(1e-4));
 }
 
-TEST_CASE("dino: the teacher temperature warms up linearly, then stays; sharpen = false uses the student's", "[methods][dino]") {
+TEST_CASE("dino: the teacher temperature warms up linearly, then stays, sharpen = false uses the student's", "[methods][dino]") {
   ModelsRegistry r;
   auto m = build(r, "dino", kDino);
   auto temp_at = [&](ssl::sdk::Method& method, int64_t step) {
@@ -469,7 +469,7 @@ TEST_CASE("dino: the centre is averaged over a 2-rank Comm", "[methods][dino]") 
   CHECK(at::allclose(models[1]->named_buffers()["center"], expected, 1e-5, 1e-7));
 }
 
-TEST_CASE("dino: two SGD steps train the backbone; a round trip restores teacher and centre", "[methods][dino]") {
+TEST_CASE("dino: two SGD steps train the backbone, a round trip restores teacher and centre", "[methods][dino]") {
   ModelsRegistry r;
   check_two_steps(r, "dino", kDino);
   const auto names = check_round_trip(r, "dino", kDino);
@@ -517,7 +517,7 @@ ssl::sdk::Batch indexed(const std::vector<int64_t>& idx) {
 
 }  // namespace
 
-TEST_CASE("deepcluster_v2: the first epoch clusters a filled bank; prototypes are the centroids", "[methods][deepcluster]") {
+TEST_CASE("deepcluster_v2: the first epoch clusters a filled bank, prototypes are the centroids", "[methods][deepcluster]") {
   torch::manual_seed(31);
   ModelsRegistry r;
   auto m = build_dc(r, 16);
@@ -551,7 +551,7 @@ TEST_CASE("deepcluster_v2: the first epoch clusters a filled bank; prototypes ar
   CHECK(at::equal(m->named_buffers()["assignments"], before));
 }
 
-TEST_CASE("deepcluster_v2: the loss is the cross-entropy to the assignments, by hand; the bank is written by index", "[methods][deepcluster]") {
+TEST_CASE("deepcluster_v2: the loss is the cross-entropy to the assignments, by hand, the bank is written by index", "[methods][deepcluster]") {
   torch::manual_seed(32);
   ModelsRegistry r;
   auto m = build_dc(r, 16);
@@ -597,7 +597,7 @@ TEST_CASE("deepcluster_v2: the loss is the cross-entropy to the assignments, by 
   CHECK(metric(out2, "targets_known") == 0.0);
 }
 
-TEST_CASE("deepcluster_v2: prototypes get no gradient; a round trip restores bank, assignments and prototypes", "[methods][deepcluster]") {
+TEST_CASE("deepcluster_v2: prototypes get no gradient, a round trip restores bank, assignments and prototypes", "[methods][deepcluster]") {
   ModelsRegistry r;
   std::vector<std::shared_ptr<ssl::sdk::Method>> ms;
   for (uint64_t seed : {41, 42}) {
@@ -714,7 +714,7 @@ ssl::sdk::Batch one_view(const std::vector<int64_t>& idx) {
 
 }  // namespace
 
-TEST_CASE("deepcluster: each epoch's pseudo-labels are the k-means clusters of whitened features; weights 1 / |cluster|", "[methods][deepcluster]") {
+TEST_CASE("deepcluster: each epoch's pseudo-labels are the k-means clusters of whitened features, weights 1 / |cluster|", "[methods][deepcluster]") {
   torch::manual_seed(61);
   ModelsRegistry r;
   REQUIRE(r.views("deepcluster", kDc1).min_views == 1);
@@ -763,7 +763,7 @@ TEST_CASE("deepcluster: each epoch's pseudo-labels are the k-means clusters of w
   CHECK(classifier->weight.max().item<double>() < 0.1);
 }
 
-TEST_CASE("deepcluster: unequal clusters weigh inversely to their size; the ablations switch weights and re-seeding off", "[methods][deepcluster]") {
+TEST_CASE("deepcluster: unequal clusters weigh inversely to their size, the ablations switch weights and re-seeding off", "[methods][deepcluster]") {
   torch::manual_seed(62);
   ModelsRegistry r;
   // Blobs of 20, 5 and 5 samples.
@@ -823,7 +823,7 @@ TEST_CASE("deepcluster: the loss is the classifier's cross-entropy to the pseudo
   CHECK(metric(out, "prediction_entropy") > 0.99);
 }
 
-TEST_CASE("deepcluster: two SGD steps train backbone and classifier; a round trip restores labels and classifier", "[methods][deepcluster]") {
+TEST_CASE("deepcluster: two SGD steps train backbone and classifier, a round trip restores labels and classifier", "[methods][deepcluster]") {
   ModelsRegistry r;
   std::vector<std::shared_ptr<ssl::sdk::Method>> ms;
   BlobFeatures features(30, 32);

@@ -48,7 +48,7 @@ TEST_CASE("moco_v2: the loss is InfoNCE of query vs [its key, the queue] as writ
   CHECK(m->training_step(batch, step_info(0)).loss.item<double>() == Approx(expected).epsilon(1e-4));
 }
 
-TEST_CASE("moco_v2: two SGD steps train the backbone; the key encoder gets no gradient") {
+TEST_CASE("moco_v2: two SGD steps train the backbone, the key encoder gets no gradient") {
   torch::manual_seed(41);
   ModelsRegistry r;
   check_two_steps(r, "moco_v2", {{"queue_size", int64_t{32}}, {"bn_splits", int64_t{2}}});
@@ -146,7 +146,7 @@ TEST_CASE("moco_v3: the loss is 2 tau (ctr(q1, k2) + ctr(q2, k1)) as written out
   CHECK(m->training_step(batch, step_info(0)).loss.item<double>() == Approx(expected).epsilon(1e-4));
 }
 
-TEST_CASE("moco_v3: two SGD steps train the backbone; the momentum encoder gets no gradient") {
+TEST_CASE("moco_v3: two SGD steps train the backbone, the momentum encoder gets no gradient") {
   torch::manual_seed(51);
   ModelsRegistry r;
   check_two_steps(r, "moco_v3");

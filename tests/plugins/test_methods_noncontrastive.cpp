@@ -80,7 +80,7 @@ TEST_CASE("byol: the loss is sum of mean (2 - 2 cos(p, target z')) both ways, by
   CHECK(metric(out, "momentum_tau") == Approx(ssl::nn::cosine_momentum(0.99, 1.0, 0.25)));
 }
 
-TEST_CASE("byol: two SGD steps train the backbone; the target gets no gradient") {
+TEST_CASE("byol: two SGD steps train the backbone, the target gets no gradient") {
   torch::manual_seed(81);
   ModelsRegistry r;
   check_two_steps(r, "byol");

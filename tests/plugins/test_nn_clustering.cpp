@@ -220,7 +220,7 @@ TEST_CASE("max-weight matching equals brute force on square and rectangular matr
   CHECK(nn::max_weight_matching({}).empty());
 }
 
-TEST_CASE("PCA whitening: unit, uncorrelated components, largest first; the same over two ranks", "[nn][pca]") {
+TEST_CASE("PCA whitening: unit, uncorrelated components, largest first, the same over two ranks", "[nn][pca]") {
   at::manual_seed(71);
   // 4-D data with variances 16, 4, 1, 0.01 along a random rotation, shifted by 3.
   const at::Tensor q = std::get<0>(at::linalg_qr(at::randn({4, 4}, at::kDouble)));

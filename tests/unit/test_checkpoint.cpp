@@ -133,7 +133,7 @@ TEST_CASE("a checkpoint with one flipped bit is refused as damaged, naming the f
   }
 }
 
-TEST_CASE("the newest intact checkpoint is chosen; damaged newer ones leave the rotation") {
+TEST_CASE("the newest intact checkpoint is chosen, damaged newer ones leave the rotation") {
   const fs::path d = temp_dir("intact");
   CheckpointDir dir(d);
   for (int64_t s : {8, 16}) save_checkpoint(dir.path_for({0, s, 0}), big_checkpoint(s));

@@ -80,7 +80,7 @@ TEST_CASE("overrides create tables, index arrays of tables and keep the raw text
   CHECK_THROWS_WITH(apply_override(root, "novalue"), Catch::Contains("expected KEY=VALUE"));
 }
 
-TEST_CASE("an override of another component type replaces the table; the same type keeps its keys") {
+TEST_CASE("an override of another component type replaces the table, the same type keeps its keys") {
   const fs::path d = temp_dir("set_retype");
   write(d / "p.toml", "[backbone]\ntype = \"tiny_cnn\"\nwidth = 16\n");
   Node root = load_document(d / "p.toml");

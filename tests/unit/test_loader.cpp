@@ -159,7 +159,7 @@ TEST_CASE("sampling weights draw positions in proportion, seeded by epoch, never
   CHECK(std::vector<int64_t>(order.begin() + 200, order.end()) == r1);
 }
 
-TEST_CASE("sampling weights: clearing them restores the shuffle; bad weights fail naming the problem") {
+TEST_CASE("sampling weights: clearing them restores the shuffle, bad weights fail naming the problem") {
   LoaderOptions o;
   o.batch_size = 4;
   o.seed = 9;

@@ -134,7 +134,7 @@ bool same_pixels(const cv::Mat& a, const cv::Mat& b) {
 
 }  // namespace
 
-TEST_CASE("a view drawn as PNG comes back byte for byte; normalised views are stretched and flagged") {
+TEST_CASE("a view drawn as PNG comes back byte for byte, normalised views are stretched and flagged") {
   cv::Mat img(5, 7, CV_8UC1);
   for (int i = 0; i < img.rows * img.cols; ++i) img.data[i] = static_cast<uint8_t>(i * 7 % 256);
   at::Tensor chw = at::empty({1, 5, 7}, at::kFloat);
