@@ -217,3 +217,21 @@ TEST_CASE("no file in the tree cites documents that are not in the tree") {
   INFO("say what those documents said in your own words instead of citing them:" << listed);
   CHECK(citations.empty());
 }
+
+TEST_CASE("no test case name holds a semicolon, which would split it in ctest so that it never runs") {
+  // catch_discover_tests hands ctest a CMake list: "a; b" becomes the tests "a" and " b", each
+  // of which matches nothing and passes without running anything.
+  const auto files = tree_files({".cpp"}, {});
+  const std::regex named(std::string("TEST_") + "CASE\\(\"[^\"]*;");
+  std::vector<std::string> bad;
+  for (const auto& file : files) {
+    if (in_tree(file).rfind("tests/", 0) != 0) continue;
+    const auto lines = lines_of(slurp(file));
+    for (size_t i = 0; i < lines.size(); ++i)
+      if (std::regex_search(lines[i], named)) bad.push_back(in_tree(file) + ":" + std::to_string(i + 1));
+  }
+  std::string listed;
+  for (const auto& b : bad) listed += "\n  " + b;
+  INFO("use ',' instead of ';' in these test names:" << listed);
+  CHECK(bad.empty());
+}
