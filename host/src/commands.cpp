@@ -250,7 +250,7 @@ int cmd_embed(const CommonOptions& common, const PipelineOptions& opt, const Emb
   req.representation = em.representation == "embedding" ? sdk::Representation::Embedding : sdk::Representation::Backbone;
   const auto& view = req.split == sdk::Split::Train ? rt.train : rt.test;
   if (!view) throw UsageError("--split " + em.split + ": the pipeline has no [data." + em.split + "]");
-  ModelFeatureSource source(rt);
+  ModelFeatureSource source(rt, FeatureUse::Training);
   const sdk::Features f = source.extract(req);
   const at::Tensor values = f.values.reshape({f.values.size(0), -1}).contiguous();
   const at::Tensor positions = f.indices.to(at::kLong).contiguous();

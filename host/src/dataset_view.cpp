@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "ssl/sdk/error.h"
 #include "ssl/sdk/rng.h"
@@ -59,6 +60,23 @@ DatasetView::DatasetView(std::shared_ptr<sdk::Dataset> base, const sdk::Config& 
       seeded_shuffle(v, seed ^ (0x51ed2701ULL + static_cast<uint64_t>(order[rank])));
       const int64_t want = long_tail_count(n_max, static_cast<int64_t>(rank), static_cast<int64_t>(order.size()), ratio);
       v.resize(static_cast<size_t>(std::min<int64_t>(want, static_cast<int64_t>(v.size()))));
+      keep.insert(keep.end(), v.begin(), v.end());
+    }
+    std::sort(keep.begin(), keep.end());
+  }
+
+  // At most per_class images of each class (seeded): an exactly balanced subset.
+  if (const int64_t per_class = common.get_int("per_class"); per_class > 0) {
+    std::map<int64_t, std::vector<int64_t>> by_class;
+    for (int64_t i : keep) {
+      const int64_t y = all_labels[static_cast<size_t>(i)];
+      SSL_CHECK(y >= 0, name_, ": per_class needs a labelled dataset (image ", i, " has no label)");
+      by_class[y].push_back(i);
+    }
+    keep.clear();
+    for (auto& [c, v] : by_class) {
+      seeded_shuffle(v, seed ^ (0x9e3c1a55ULL + static_cast<uint64_t>(c)));
+      v.resize(static_cast<size_t>(std::min<int64_t>(per_class, static_cast<int64_t>(v.size()))));
       keep.insert(keep.end(), v.begin(), v.end());
     }
     std::sort(keep.begin(), keep.end());

@@ -1,6 +1,7 @@
 #pragma once
 // The options every dataset shares, as one mechanism: a seeded subset (count or fraction),
-// a class filter, long-tail subsampling and an in-memory cache of decoded images. Wraps any
+// a class filter, long-tail subsampling, a per-class cap and an in-memory cache of decoded
+// images, applied in that order: classes, imbalance_ratio, per_class, subset. Wraps any
 // sdk::Dataset and maps view indices to the dataset's own.
 #include <memory>
 #include <mutex>

@@ -11,10 +11,15 @@
 
 namespace ssl::host {
 
-ModelFeatureSource::ModelFeatureSource(Runtime& runtime) : rt_(runtime) {}
+ModelFeatureSource::ModelFeatureSource(Runtime& runtime, FeatureUse use) : rt_(runtime), use_(use) {}
+
+const std::shared_ptr<DatasetView>& ModelFeatureSource::view(sdk::Split split) const {
+  if (split == sdk::Split::Test) return rt_.test;
+  return use_ == FeatureUse::Evaluation && rt_.eval_train ? rt_.eval_train : rt_.train;
+}
 
 int64_t ModelFeatureSource::num_classes(sdk::Split split) const {
-  const auto& view = split == sdk::Split::Train ? rt_.train : rt_.test;
+  const auto& view = this->view(split);
   if (!view) return 0;
   int64_t n = view->info().num_classes;
   for (int64_t i = 0; i < view->size() && n == 0; ++i) n = std::max(n, view->label(i) + 1);
@@ -22,7 +27,7 @@ int64_t ModelFeatureSource::num_classes(sdk::Split split) const {
 }
 
 sdk::Features ModelFeatureSource::extract(const sdk::FeatureRequest& request) {
-  const auto& data = request.split == sdk::Split::Train ? rt_.train : rt_.test;
+  const auto& data = view(request.split);
   SSL_CHECK(data != nullptr, "features of the ", sdk::split_name(request.split),
             " split were requested but the pipeline has no [data.", sdk::split_name(request.split), "]");
   sdk::FeatureRequest req = request;
@@ -125,16 +130,18 @@ void write_round_pictures(Runtime& rt, ModelFeatureSource& features, int64_t epo
   attempt("PCA of the test embeddings", [&] { report::write_test_pca(features, rt.run_dir, epochs_done); });
   const sdk::Features* bank = features.largest_plain(sdk::Split::Train, sdk::Representation::Backbone);
   const sdk::Features* queries = features.largest_plain(sdk::Split::Test, sdk::Representation::Backbone);
-  if (bank && queries && rt.train)
+  const auto& bank_view = features.view(sdk::Split::Train);
+  if (bank && queries && bank_view)
     attempt("nearest neighbours", [&] {
-      report::write_neighbours(report::nearest_neighbours(*bank, *queries, *rt.train, *rt.test, epochs_done), rt.run_dir);
+      report::write_neighbours(report::nearest_neighbours(*bank, *queries, *bank_view, *rt.test, epochs_done), rt.run_dir);
     });
 }
 
 std::map<std::string, double> run_evaluators(Runtime& rt, int64_t epochs_done, int64_t step, bool final,
                                              const RecordSink& sink, Console& console) {
   std::map<std::string, double> all;
-  ModelFeatureSource features(rt);
+  ModelFeatureSource features(rt, FeatureUse::Evaluation);
+  const std::vector<int64_t> train_counts = rt.train->class_counts();
   bool any_due = false;
   for (auto& e : rt.evaluators) {
     const bool due = final || (e.every > 0 && epochs_done % e.every == 0);
@@ -150,6 +157,7 @@ std::map<std::string, double> run_evaluators(Runtime& rt, int64_t epochs_done, i
     ctx.run_dir = rt.run_dir;
     ctx.seed = rt.seed;
     ctx.stop = rt.stop;
+    ctx.train_class_counts = train_counts;
     sdk::EvalResult result;
     try {
       result = e.evaluator->evaluate(ctx);

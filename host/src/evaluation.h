@@ -10,12 +10,19 @@
 
 namespace ssl::host {
 
+// Who reads the features, which decides what Split::Train is: for evaluators the evaluation's
+// train split ([data.eval_train] when the pipeline has one), for the method's epoch hooks and
+// `embed` the training split [data.train].
+enum class FeatureUse { Evaluation, Training };
+
 // Runs the current model over a split through the evaluation transform (or the training
 // views, for positive pairs) in eval mode without gradients. Results are cached until
 // clear(), so the evaluators of one round share each extraction.
 class ModelFeatureSource final : public sdk::FeatureSource {
  public:
-  explicit ModelFeatureSource(Runtime& runtime);
+  ModelFeatureSource(Runtime& runtime, FeatureUse use);
+  // The dataset behind `split` for this source's use; null when the pipeline has none.
+  const std::shared_ptr<DatasetView>& view(sdk::Split split) const;
   sdk::Features extract(const sdk::FeatureRequest& request) override;
   int64_t num_classes(sdk::Split split) const override;
   void clear() { cache_.clear(); }
@@ -29,6 +36,7 @@ class ModelFeatureSource final : public sdk::FeatureSource {
 
  private:
   Runtime& rt_;
+  FeatureUse use_;
   int64_t extractions_ = 0;
   std::map<std::tuple<int, int, int64_t, int64_t, uint64_t>, sdk::Features> cache_;
 };

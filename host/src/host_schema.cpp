@@ -126,6 +126,10 @@ const sdk::Schema& common_component_schema(sdk::Kind kind) {
     s.add_float("imbalance_ratio", 1.0,
                 "long-tail subsampling: class c keeps n_max * ratio^(-c/(C-1)) images (1: balanced)")
         .min(1);
+    s.add_int("per_class", 0,
+              "keep a seeded random subset of at most this many images of each class (0: all); after "
+              "imbalance_ratio, before subset")
+        .min(0);
     s.add_bool("cache", false, "keep decoded images in memory after first use");
     return s;
   }();

@@ -199,15 +199,17 @@ Pipeline resolve_pipeline(const Node& root, const Registry& registry, const fs::
     return *n;
   };
 
-  // [data] with [data.train] and optional [data.test]
+  // [data] with [data.train] and optional [data.test] and [data.eval_train]
   const Node data = table_or_empty("data");
-  p.data = v.section(data, data_schema(), "[data]", {"train", "test"});
+  p.data = v.section(data, data_schema(), "[data]", {"train", "test", "eval_train"});
   if (const Node* train = data.find("train")) {
     p.train_data = v.component(*train, sdk::Kind::Dataset, "data.train");
   } else {
     v.error(data.pos, "missing [data.train]: the training dataset (e.g. type = \"idx\")");
   }
   if (const Node* test = data.find("test")) p.test_data = v.component(*test, sdk::Kind::Dataset, "data.test");
+  if (const Node* eval_train = data.find("eval_train"))
+    p.eval_train_data = v.component(*eval_train, sdk::Kind::Dataset, "data.eval_train");
 
   // [[views]] groups, each with [[views.ops]]
   const size_t errors_before_views = v.errors.size();
@@ -332,6 +334,7 @@ std::string to_toml(const Pipeline& p) {
   out << "\n";
   write_component(out, "[data.train]", p.train_data);
   if (p.test_data) write_component(out, "[data.test]", *p.test_data);
+  if (p.eval_train_data) write_component(out, "[data.eval_train]", *p.eval_train_data);
   for (const auto& g : p.views) {
     out << "[[views]]\ncount = " << g.count << "\nname = " << sdk::format_value(sdk::Value(g.name)) << "\n\n";
     for (const auto& op : g.ops) write_component(out, "[[views.ops]]", op);

@@ -36,6 +36,9 @@ struct Pipeline {
   sdk::Config alarms;  // [alarms] (alarms.h)
   ComponentConfig train_data;
   std::optional<ComponentConfig> test_data;
+  // [data.eval_train]: the labelled images evaluators fit on (kNN bank, linear probe, the
+  // collapse evaluator's "train" split); absent: train_data.
+  std::optional<ComponentConfig> eval_train_data;
   std::vector<ViewGroup> views;
   std::vector<ComponentConfig> eval_ops;
   ComponentConfig backbone, method;

@@ -36,7 +36,8 @@ struct KindInfo {
 const KindInfo kKinds[] = {
     {sdk::Kind::Dataset, "Datasets",
      "A dataset reads images and labels: `[data.train]` names one with `type`, `[data.test]` (optional) "
-     "another. Besides its own keys every dataset accepts the host's keys in "
+     "another, `[data.eval_train]` (optional) the labelled split the evaluators fit on instead of "
+     "`[data.train]`. Besides its own keys every dataset accepts the host's keys in "
      "[every dataset](#datatrain--datatest-every-dataset)."},
     {sdk::Kind::Augmentation, "Augmentations",
      "An augmentation is one op of a view group's chain (`[[views.ops]]`, applied with a per-sample seed) "

@@ -235,6 +235,20 @@ TrainOutcome train_in_folder(const Registry& registry, const Pipeline& p, const 
   fmt::print("run {}: method {}, backbone {}, {} training images, device {}, {} threads ({})\n", p.name(),
              p.method.type(), p.backbone.type(), rt.train->size(), rt.device.str(), at::get_num_threads(),
              openmp_wait_setting());
+  // A long-tailed training split (the largest class at least 1.5x the smallest one it has):
+  // how many images each class has.
+  const std::vector<int64_t> counts = rt.train->class_counts();
+  int64_t fewest = 0, most = 0;
+  for (const int64_t n : counts)
+    if (n > 0) {
+      fewest = fewest == 0 ? n : std::min(fewest, n);
+      most = std::max(most, n);
+    }
+  if (fewest > 0 && 2 * most >= 3 * fewest) {
+    std::string text;
+    for (const int64_t n : counts) text += (text.empty() ? "" : " ") + std::to_string(n);
+    fmt::print("training images per class (label 0 first): {}\n", text);
+  }
   try {
     return train(rt, request, {}, resume ? &resume->checkpoint : nullptr);
   } catch (const NonFiniteLoss& e) {

@@ -155,6 +155,7 @@ Runtime build_runtime(const Pipeline& p, const Registry& registry, const fs::pat
   };
   rt.train = make_view(p.train_data);
   if (p.test_data) rt.test = make_view(*p.test_data);
+  if (p.eval_train_data) rt.eval_train = make_view(*p.eval_train_data);
 
   for (size_t g = 0; g < p.views.size(); ++g) {
     const auto& group = p.views[g];

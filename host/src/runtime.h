@@ -32,6 +32,7 @@ struct Runtime {
   std::filesystem::path run_dir;
   uint64_t seed = 0;
   std::shared_ptr<DatasetView> train, test;
+  std::shared_ptr<DatasetView> eval_train;  // [data.eval_train]; null: evaluators fit on `train`
   std::vector<ViewChain> train_chains;
   std::vector<ViewChain> eval_chain;  // one chain: the evaluation transform
   std::shared_ptr<sdk::Method> method;

@@ -150,7 +150,7 @@ class TrainLoop {
   }
 
   std::optional<TrainOutcome> run_epoch() {
-    ModelFeatureSource model_features(rt_);
+    ModelFeatureSource model_features(rt_, FeatureUse::Training);
     UnlabelledFeatureSource unlabelled(model_features);
     sdk::EpochContext ectx;
     ectx.epoch = pos_.epoch;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <utility>
 
+#include "class_groups.h"
 #include "feature_utils.h"
 #include "ssl/nn/losses.h"
 #include "ssl/sdk/error.h"
@@ -73,14 +74,17 @@ KnnAccuracy knn_accuracy(const at::Tensor& bank, const at::Tensor& bank_labels, 
   const int64_t top_n = std::min<int64_t>(5, num_classes);
   at::Tensor correct1 = at::zeros({}, targets.options());
   at::Tensor correct5 = at::zeros({}, targets.options());
+  at::Tensor predictions = at::empty({queries.size(0)}, at::TensorOptions().dtype(at::kLong));
   for_each_chunk(bank, bank_labels, queries, num_classes, options, [&](int64_t start, const at::Tensor& scores) {
     const at::Tensor y = targets.narrow(0, start, scores.size(0)).unsqueeze(1);
-    const at::Tensor hits = std::get<1>(scores.topk(top_n, 1)).eq(y);  // [B, n]
+    const at::Tensor top = std::get<1>(scores.topk(top_n, 1));  // [B, n]
+    const at::Tensor hits = top.eq(y);
     correct1 += hits.select(1, 0).sum();
     correct5 += hits.any(1).sum();
+    predictions.narrow(0, start, scores.size(0)).copy_(top.select(1, 0).to(at::kCPU));
   });
   const double n = static_cast<double>(queries.size(0));
-  return {correct1.item<double>() / n, correct5.item<double>() / n};
+  return {correct1.item<double>() / n, correct5.item<double>() / n, predictions};
 }
 
 namespace {
@@ -88,7 +92,8 @@ namespace {
 // The `knn` evaluator: metrics top1, top5.
 class KnnEvaluator final : public sdk::Evaluator {
  public:
-  KnnEvaluator(const sdk::Config& config, const sdk::BuildContext&) : subset_(config) {
+  KnnEvaluator(const sdk::Config& config, const sdk::BuildContext&)
+      : subset_(config), per_class_(config.get_bool("per_class")) {
     options_.k = config.get_int("k");
     options_.temperature = config.get_float("temperature");
     options_.chunk_size = config.get_int("chunk_size");
@@ -101,6 +106,7 @@ class KnnEvaluator final : public sdk::Evaluator {
         .greater_than(0);
     s.add_int("chunk_size", 1024, "test queries scored at once (memory: chunk_size x train size)").min(1);
     TrainTestSubset::add_keys(s, "train samples in the bank (0: all; else a seeded subset)");
+    add_per_class_key(s);
     return s;
   }
 
@@ -110,12 +116,15 @@ class KnnEvaluator final : public sdk::Evaluator {
     options.stop = ctx.stop;
     const KnnAccuracy acc = knn_accuracy(data.train.values.to(ctx.device), data.train.labels.to(ctx.device),
                                          data.test.values, data.test.labels, data.num_classes, options);
-    return {{{"top1", acc.top1}, {"top5", acc.top5}}};
+    sdk::EvalResult out{{{"top1", acc.top1}, {"top5", acc.top5}}};
+    if (per_class_) add_per_class_metrics(acc.predictions, data.test.labels, data.num_classes, ctx.train_class_counts, out);
+    return out;
   }
 
  private:
   KnnOptions options_;
   TrainTestSubset subset_;
+  bool per_class_;
 };
 
 }  // namespace

@@ -30,6 +30,7 @@ at::Tensor knn_scores(const at::Tensor& bank, const at::Tensor& bank_labels, con
 struct KnnAccuracy {
   double top1 = 0.0;  // fractions in [0, 1]
   double top5 = 0.0;  // with fewer than 5 classes: top-C, i.e. 1
+  at::Tensor predictions;  // [Nq] int64 on the CPU: each query's top-1 class
 };
 
 // Accuracy of the weighted kNN vote for queries [Nq, D] with labels [Nq] (as knn_scores,

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "class_groups.h"
 #include "feature_utils.h"
 #include "ssl/sdk/error.h"
 #include "ssl/sdk/evaluator.h"
@@ -22,16 +23,19 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr int64_t kEvalChunk = 8192;
 
-// Fraction of rows of x [N, D] whose argmax of linear(x) equals y [N].
-double accuracy(torch::nn::Linear& linear, const at::Tensor& x, const at::Tensor& y) {
+// The argmax of linear(x) for each row of x [N, D]: [N] int64 on x's device.
+at::Tensor predict(torch::nn::Linear& linear, const at::Tensor& x) {
   at::NoGradGuard no_grad;
-  int64_t correct = 0;
+  std::vector<at::Tensor> parts;
   for (int64_t start = 0; start < x.size(0); start += kEvalChunk) {
     const int64_t len = std::min(kEvalChunk, x.size(0) - start);
-    const at::Tensor pred = linear->forward(x.narrow(0, start, len)).argmax(1);
-    correct += pred.eq(y.narrow(0, start, len)).sum().item<int64_t>();
+    parts.push_back(linear->forward(x.narrow(0, start, len)).argmax(1));
   }
-  return static_cast<double>(correct) / static_cast<double>(x.size(0));
+  return at::cat(parts, 0);
+}
+
+double accuracy(const at::Tensor& predictions, const at::Tensor& y) {
+  return predictions.eq(y).sum().item<double>() / static_cast<double>(y.size(0));
 }
 
 std::vector<int64_t> shuffled(int64_t n, sdk::Rng& rng) {
@@ -110,7 +114,8 @@ LinearProbeResult linear_probe(const at::Tensor& train_x, const at::Tensor& trai
       bias.sub_(vb, lr);
     }
   }
-  return {accuracy(linear, x, y), accuracy(linear, xt, yt)};
+  const at::Tensor test_predictions = predict(linear, xt);
+  return {accuracy(predict(linear, x), y), accuracy(test_predictions, yt), test_predictions.to(at::kCPU)};
 }
 
 namespace {
@@ -118,7 +123,8 @@ namespace {
 // The `linear` evaluator: metrics top1 (test), train_top1.
 class LinearEvaluator final : public sdk::Evaluator {
  public:
-  LinearEvaluator(const sdk::Config& config, const sdk::BuildContext&) : subset_(config) {
+  LinearEvaluator(const sdk::Config& config, const sdk::BuildContext&)
+      : subset_(config), per_class_(config.get_bool("per_class")) {
     options_.epochs = config.get_int("epochs");
     options_.batch_size = config.get_int("batch_size");
     options_.lr = config.get_float("lr");
@@ -137,6 +143,7 @@ class LinearEvaluator final : public sdk::Evaluator {
     s.add_float("momentum", 0.9, "SGD momentum (MoCo, DINO: 0.9)").min(0).less_than(1);
     s.add_float("weight_decay", 0.0, "L2 penalty on the probe (MoCo, DINO: 0)").min(0);
     TrainTestSubset::add_keys(s, "train samples used (0: all; else a seeded subset)");
+    add_per_class_key(s);
     return s;
   }
 
@@ -147,12 +154,16 @@ class LinearEvaluator final : public sdk::Evaluator {
     options.stop = ctx.stop;
     const LinearProbeResult r = linear_probe(data.train.values, data.train.labels, data.test.values, data.test.labels,
                                              data.num_classes, options, ctx.device);
-    return {{{"top1", r.test_top1}, {"train_top1", r.train_top1}}};
+    sdk::EvalResult out{{{"top1", r.test_top1}, {"train_top1", r.train_top1}}};
+    if (per_class_)
+      add_per_class_metrics(r.test_predictions, data.test.labels, data.num_classes, ctx.train_class_counts, out);
+    return out;
   }
 
  private:
   LinearProbeOptions options_;
   TrainTestSubset subset_;
+  bool per_class_;
 };
 
 }  // namespace

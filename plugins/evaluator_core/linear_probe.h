@@ -30,6 +30,7 @@ struct LinearProbeOptions {
 struct LinearProbeResult {
   double train_top1 = 0.0;  // fractions in [0, 1]
   double test_top1 = 0.0;
+  at::Tensor test_predictions;  // [Ne] int64 on the CPU: the probe's class for each test sample
 };
 
 // Trains the probe on train_x [Nt, D] / train_y [Nt] (int64 in [0, C)) and scores it on

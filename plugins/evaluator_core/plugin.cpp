@@ -1,5 +1,5 @@
-// evaluator_core: kNN, linear probe, clustering scores and collapse diagnostics, one .cpp each ending in its
-// registration function.
+// evaluator_core: kNN, linear probe, clustering scores, collapse diagnostics and feature balance,
+// one .cpp each ending in its registration function.
 #include "ssl/sdk/plugin_api.h"
 #include "ssl/sdk/registrar.h"
 
@@ -9,12 +9,14 @@ void register_knn(sdk::Registrar& r);
 void register_linear(sdk::Registrar& r);
 void register_collapse(sdk::Registrar& r);
 void register_clustering(sdk::Registrar& r);
+void register_balance(sdk::Registrar& r);
 
 void register_components(sdk::Registrar& r) {
   register_knn(r);
   register_linear(r);
   register_collapse(r);
   register_clustering(r);
+  register_balance(r);
 }
 
 }  // namespace ssl::plugins::evaluator_core

@@ -364,6 +364,41 @@ TEST_CASE("ssl-host eval runs the evaluators on a checkpoint") {
   CHECK(missing.code == 2);
 }
 
+TEST_CASE("the evaluators fit on [data.eval_train] when it is given, and per-class accuracy follows the training counts") {
+  const fs::path d = scratch_dir("eval_train");
+  // The probe and bank split holds classes 0 and 1 only: no test image of another class can be
+  // classified right, which shows where the bank came from. The method still trains on [data.train].
+  std::ofstream(d / "p.toml") << "include = [\"" << source_dir() << "/pipelines/smoke.toml\"]\n"
+                              << "[data.train]\nimbalance_ratio = 10.0\n"
+                              << "[data.eval_train]\ntype = \"synthetic\"\nnum_samples = 200\nimage_size = 32\n"
+                              << "seed = 2\nclasses = [0, 1]\n"
+                              << "[data.test]\ntype = \"synthetic\"\nnum_samples = 100\nimage_size = 32\nseed = 1\n"
+                              << "[[evaluators]]\ntype = \"knn\"\nk = 5\nper_class = true\n"
+                              << "[[evaluators]]\ntype = \"linear\"\nepochs = 2\nper_class = true\n"
+                              << "[[evaluators]]\ntype = \"balance\"\n";
+  auto r = run_host("run " + shell_quote((d / "p.toml").string()) + " --output " + shell_quote((d / "run").string()) +
+                    " --set trainer.max_steps=2 --set trainer.progress=plain");
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("training images per class (label 0 first): "));
+  const auto m = metrics(d / "run");
+  const auto record_with = [&](const std::string& key) -> const nlohmann::json* {
+    for (const auto& line : m)
+      if (line.contains(key)) return &line;
+    FAIL("no record in metrics.jsonl has " << key);
+    return nullptr;
+  };
+  for (const char* prefix : {"knn", "linear"}) {
+    INFO(prefix);
+    const nlohmann::json* eval = record_with(std::string(prefix) + "/class5/top1");
+    for (int c = 2; c < 10; ++c) CHECK((*eval)[std::string(prefix) + "/class" + std::to_string(c) + "/top1"] == 0.0);
+    CHECK((*eval)[std::string(prefix) + "/tail/top1"] == 0.0);  // the tail (labels 7-9 at ratio 10) is never predicted
+    CHECK((*eval)[std::string(prefix) + "/worst_class/top1"] == 0.0);
+    CHECK(eval->contains(std::string(prefix) + "/head/top1"));
+  }
+  CHECK(record_with("balance/tail_over_head/separability") != nullptr);
+}
+
 TEST_CASE("the supervised baseline trains on the labels end to end, and an unlabelled training set is refused before any run") {
   const fs::path d = scratch_dir("supervised");
   const std::string model = R"([[views]]

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "../../plugins/evaluator_core/class_groups.h"
 #include "../../plugins/evaluator_core/knn.h"
 #include "../../plugins/evaluator_core/linear_probe.h"
 #include "evaluator_core_registry.h"
@@ -54,10 +55,10 @@ ssl::sdk::EvalContext context(FakeFeatureSource& source, uint64_t seed = 0) {
 
 }  // namespace
 
-TEST_CASE("evaluator_core registers knn, linear, collapse and clustering evaluators", "[evaluator_core]") {
+TEST_CASE("evaluator_core registers knn, linear, balance, collapse and clustering evaluators", "[evaluator_core]") {
   const auto r = ssl::test::evaluator_core_components();
-  REQUIRE(r.specs().size() == 4);
-  for (const char* name : {"knn", "linear", "collapse", "clustering"})
+  REQUIRE(r.specs().size() == 5);
+  for (const char* name : {"knn", "linear", "balance", "collapse", "clustering"})
     CHECK(r.spec(ssl::sdk::Kind::Evaluator, name).kind() == ssl::sdk::Kind::Evaluator);
   CHECK(std::get<int64_t>(*r.spec(ssl::sdk::Kind::Evaluator, "knn").schema.find("k")->default_value) == 200);
   CHECK(std::get<double>(*r.spec(ssl::sdk::Kind::Evaluator, "knn").schema.find("temperature")->default_value) == 0.1);
@@ -247,4 +248,124 @@ TEST_CASE("the collapse evaluator skips pairs and files when asked to", "[evalua
           ->evaluate(ctx);
   CHECK(result.metrics.size() == 4);
   CHECK(source.calls == 1);
+}
+
+TEST_CASE("head and tail are the thirds of the classes with the most and the fewest training images",
+          "[evaluator_core]") {
+  // The ratio-100 long tail of Fashion-MNIST: label 0 the head, label 9 the tail.
+  const auto lt = ec::head_and_tail({6000, 3596, 2156, 1292, 774, 464, 278, 166, 100, 60});
+  CHECK(lt.head == std::vector<int64_t>{0, 1, 2, 3});  // ceil(10 / 3) = 4 each
+  CHECK(lt.tail == std::vector<int64_t>{6, 7, 8, 9});
+  // Counts decide, not labels; equal counts keep label order; classes without images are left out.
+  const auto shuffled = ec::head_and_tail({5, 50, 0, 20, 20});
+  CHECK(shuffled.head == std::vector<int64_t>{1, 3});
+  CHECK(shuffled.tail == std::vector<int64_t>{4, 0});
+  const auto balanced = ec::head_and_tail(std::vector<int64_t>(10, 100));
+  CHECK(balanced.head == std::vector<int64_t>{0, 1, 2, 3});
+  CHECK(balanced.tail == std::vector<int64_t>{6, 7, 8, 9});
+  CHECK(ec::head_and_tail({7}).head.empty());
+  CHECK(ec::head_and_tail({}).tail.empty());
+}
+
+TEST_CASE("per-class accuracy counts each class's hits, NaN for a class without samples", "[evaluator_core]") {
+  const at::Tensor labels = at::tensor(std::vector<int64_t>{0, 0, 0, 0, 1, 1, 3, 3}, at::kLong);
+  const at::Tensor predictions = at::tensor(std::vector<int64_t>{0, 0, 0, 1, 1, 0, 0, 0}, at::kLong);
+  const auto acc = ec::per_class_accuracy(predictions, labels, 4);
+  REQUIRE(acc.size() == 4);
+  CHECK(acc[0] == 0.75);
+  CHECK(acc[1] == 0.5);
+  CHECK(std::isnan(acc[2]));
+  CHECK(acc[3] == 0.0);
+  CHECK(ec::group_mean(acc, {0, 1, 2}) == 0.625);
+  CHECK(std::isnan(ec::group_mean(acc, {2})));
+  CHECK_THROWS_WITH(ec::per_class_accuracy(predictions, labels, 3), Catch::Contains("labels must lie in [0, 3)"));
+
+  ssl::sdk::EvalResult out;
+  ec::add_per_class_metrics(predictions, labels, 4, {40, 30, 20, 10}, out);  // C = 4: two head, two tail
+  CHECK(metric(out, "class0/top1") == 0.75);
+  CHECK(metric(out, "class3/top1") == 0.0);
+  CHECK(metric(out, "worst_class/top1") == 0.0);
+  CHECK(metric(out, "head/top1") == 0.625);
+  CHECK(metric(out, "tail/top1") == 0.0);  // class 2 has no test sample: the tail mean is class 3's
+  for (const auto& [k, v] : out.metrics) CHECK(k != "class2/top1");
+  ssl::sdk::EvalResult unknown_counts;
+  ec::add_per_class_metrics(predictions, labels, 4, {}, unknown_counts);
+  for (const auto& [k, v] : unknown_counts.metrics) CHECK(k.rfind("head/", 0) != 0);
+}
+
+TEST_CASE("knn and linear report per-class, worst, head and tail accuracy when asked", "[evaluator_core]") {
+  at::manual_seed(20);
+  // Classes 0-3 well apart; classes 4 and 5 share a centre, so they are confused with each other.
+  Data train = clusters(6, 80, 8, 5.0, 0.2);
+  train.x.narrow(0, 5 * 80, 80).copy_(train.x.narrow(0, 4 * 80, 80) + 0.2 * at::randn({80, 8}));
+  const Data test = {train.x + 0.05 * at::randn(train.x.sizes()), train.y};
+  FakeFeatureSource source;
+  source.set(Split::Train, Representation::Backbone, {train.x, train.y, {}});
+  source.set(Split::Test, Representation::Backbone, {test.x, test.y, {}});
+  source.classes = 6;
+  auto ctx = context(source, 4);
+  ctx.train_class_counts = {1, 2, 6, 5, 4, 3};  // head: classes 2 and 3; tail: 1 and 0
+  for (const char* name : {"knn", "linear"}) {
+    INFO(name);
+    std::map<std::string, ssl::sdk::Value> keys;
+    if (std::string(name) == "knn") keys["k"] = int64_t{20};
+    const auto plain = build(name, keys)->evaluate(ctx);
+    for (const auto& [k, v] : plain.metrics) CHECK(k.find("class") == std::string::npos);
+    keys["per_class"] = true;
+    const auto r = build(name, keys)->evaluate(ctx);
+    for (int c = 0; c < 4; ++c) CHECK(metric(r, "class" + std::to_string(c) + "/top1") >= 0.95);
+    const double confused = std::min(metric(r, "class4/top1"), metric(r, "class5/top1"));
+    CHECK(confused < 0.85);
+    CHECK(metric(r, "worst_class/top1") == confused);
+    CHECK(metric(r, "head/top1") == Approx((metric(r, "class2/top1") + metric(r, "class3/top1")) / 2));
+    CHECK(metric(r, "tail/top1") == Approx((metric(r, "class0/top1") + metric(r, "class1/top1")) / 2));
+  }
+}
+
+TEST_CASE("balance finds the tail classes' crowded, weak features", "[evaluator_core]") {
+  at::manual_seed(21);
+  // Six classes on orthogonal axes. Balanced: all alike. Long-tailed: the three tail classes
+  // (fewest training images) have half the norm and sit close together.
+  const int64_t per = 100, d = 6;
+  const at::Tensor y = at::arange(6, at::kLong).repeat_interleave(per);
+  const at::Tensor axes = at::eye(d, at::kFloat).index_select(0, y);
+  const at::Tensor even = 4.0 * axes + 0.3 * at::randn({6 * per, d});
+  at::Tensor uneven = even.clone();
+  const at::Tensor tail_centre = at::full({d}, 1.0f);
+  for (int64_t c = 3; c < 6; ++c) {
+    at::Tensor rows = uneven.narrow(0, c * per, per);
+    rows.copy_(0.5 * (4.0 * tail_centre / std::sqrt(double(d)) + 0.3 * axes.narrow(0, c * per, per) +
+                      0.3 * at::randn({per, d})));
+  }
+  const std::vector<int64_t> counts = {600, 500, 400, 30, 20, 10};
+  auto measure = [&](const at::Tensor& x) {
+    FakeFeatureSource source;
+    source.set(Split::Test, Representation::Backbone, {x, y, {}});
+    source.classes = 6;
+    auto ctx = context(source);
+    ctx.train_class_counts = counts;
+    return build("balance")->evaluate(ctx);
+  };
+  const auto b = measure(even), u = measure(uneven);
+  CHECK(metric(b, "tail_over_head/separability") == Approx(1.0).margin(0.15));
+  CHECK(metric(b, "tail_over_head/norm") == Approx(1.0).margin(0.05));
+  CHECK(metric(b, "norm_cv") < 0.05);
+  CHECK(metric(u, "tail_over_head/separability") < 0.5);
+  CHECK(metric(u, "tail_over_head/norm") == Approx(0.5).margin(0.05));
+  CHECK(metric(u, "norm_cv") > 0.25);
+  CHECK(metric(u, "worst_class/separability") < metric(b, "worst_class/separability"));
+  CHECK(metric(u, "separability_cv") > metric(b, "separability_cv"));
+
+  // Without training counts (an unlabelled training split) there is no head and tail.
+  FakeFeatureSource source;
+  source.set(Split::Test, Representation::Backbone, {even, y, {}});
+  auto ctx = context(source);
+  const auto no_groups = build("balance")->evaluate(ctx);
+  CHECK(metric(no_groups, "separability") > 0);
+  for (const auto& [k, v] : no_groups.metrics) CHECK(k.find("head") == std::string::npos);
+  // Unlabelled features: a clear error.
+  FakeFeatureSource unlabelled;
+  unlabelled.set(Split::Test, Representation::Backbone, {even, at::full({6 * per}, -1, at::kLong), {}});
+  auto uctx = context(unlabelled);
+  CHECK_THROWS_WITH(build("balance")->evaluate(uctx), Catch::Contains("balance needs labelled samples"));
 }

@@ -54,3 +54,31 @@ TEST_CASE("cached images are returned without decoding again") {
   CHECK(a.image.data == b.image.data);
   CHECK(a.label == 1);
 }
+
+TEST_CASE("per_class keeps at most N seeded images of each class, after the long-tail profile") {
+  DatasetView v(counting(1000, 10), common({{"per_class", Value(int64_t{30})}}), 3, "pc");
+  CHECK(v.class_counts() == std::vector<int64_t>(10, 30));
+  DatasetView same(counting(1000, 10), common({{"per_class", Value(int64_t{30})}}), 3, "pc");
+  DatasetView other(counting(1000, 10), common({{"per_class", Value(int64_t{30})}}), 4, "pc");
+  bool same_rows = true, other_rows = true;
+  for (int64_t i = 0; i < v.size(); ++i) {
+    same_rows = same_rows && v.base_index(i) == same.base_index(i);
+    other_rows = other_rows && v.base_index(i) == other.base_index(i);
+  }
+  CHECK(same_rows);
+  CHECK_FALSE(other_rows);
+  CHECK(v.base_index(v.size() - 1) != 299);  // a seeded draw, not the first 30 of each class
+  // Classes with fewer images than the cap keep them all: ratio 10 gives 100 ... 10.
+  DatasetView lt(counting(1000, 10), common({{"imbalance_ratio", Value(10.0)}, {"per_class", Value(int64_t{30})}}),
+                 0, "lt");
+  const auto counts = lt.class_counts();
+  REQUIRE(counts.size() == 10);
+  CHECK(counts[0] == 30);
+  CHECK(counts[9] == 10);
+  // Then the subset draws from what is left.
+  DatasetView sub(counting(1000, 10), common({{"per_class", Value(int64_t{30})}, {"subset", Value(int64_t{50})}}), 0,
+                  "sub");
+  CHECK(sub.size() == 50);
+  CHECK_THROWS_WITH(DatasetView(counting(100, 0), common({{"per_class", Value(int64_t{5})}}), 0, "unlabelled"),
+                    Catch::Contains("unlabelled: per_class needs a labelled dataset"));
+}

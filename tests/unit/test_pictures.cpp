@@ -226,7 +226,7 @@ TEST_CASE("nearest-neighbour queries cover the classes round-robin") {
 
 TEST_CASE("the round's pictures reuse the evaluators' features: no second extraction") {
   auto f = fixture("neighbours");
-  ModelFeatureSource source(f->runtime);
+  ModelFeatureSource source(f->runtime, FeatureUse::Evaluation);
   sdk::FeatureRequest req;  // what kNN asks for: plain backbone features of both splits
   req.split = sdk::Split::Train;
   const sdk::Features train = source.extract(req);
@@ -256,7 +256,7 @@ TEST_CASE("the round's pictures reuse the evaluators' features: no second extrac
 
   // Without train features (no kNN or linear evaluator) there is no grid, and still no extraction.
   auto g = fixture("no_neighbours");
-  ModelFeatureSource only_test(g->runtime);
+  ModelFeatureSource only_test(g->runtime, FeatureUse::Evaluation);
   only_test.extract(req);
   write_round_pictures(g->runtime, only_test, 1);
   CHECK(only_test.extractions() == 1);

@@ -29,6 +29,10 @@ struct EvalContext {
   // extraction checks it between batches; an evaluator with long work of its own calls
   // sdk::throw_if_stopped(ctx.stop) between pieces of it (the linear probe: every batch).
   const std::atomic<bool>* stop = nullptr;
+  // Images per class (index = label) of the training split [data.train], the data the method
+  // trained on, which may differ from the split evaluators fit on ([data.eval_train]); empty
+  // when it has no labels. Evaluators group classes by it (head and tail of a long tail).
+  std::vector<int64_t> train_class_counts;
 };
 
 struct EvalResult {
