@@ -15,6 +15,9 @@ const sdk::Schema& study_schema() {
     sdk::Schema s;
     s.add_string("name", "", "the study's name: its folder is runs/<name> (default: the file's stem)");
     s.add_string("description", "", "one line shown at the top of the study page");
+    s.add_string_list("columns", {},
+                      "final metrics shown next to kNN and linear top-1 in the page's 'Selected metrics' table and in "
+                      "results.csv (e.g. \"linear/tail/top1\")");
     return s;
   }();
   return s;
@@ -27,6 +30,9 @@ const sdk::Schema& arm_schema() {
     s.add_required("pipeline", sdk::ValueType::String, "the arm's pipeline file, relative to the study file");
     s.add_string_list("set", {}, "overrides for this arm, KEY=VALUE as with --set");
     s.add_string("output", "", "run folder relative to the runs folder (default: <study folder>/<arm name>)");
+    s.add_string("compare_to", "",
+                 "another arm of the study: the page and results.csv show this arm's metrics as changes from that "
+                 "arm's");
     return s;
   }();
   return s;
@@ -49,6 +55,7 @@ Study parse_study(const Node& root, const fs::path& file) {
   const sdk::Config top = check_section(root, study_schema(), "the study", errors, {"arms", "include"});
   study.name = top.get_string("name").empty() ? file.stem().string() : top.get_string("name");
   study.description = top.get_string("description");
+  study.columns = top.get_string_list("columns");
   const Node* arms = root.find("arms");
   if (!arms || arms->type != Node::Type::TableArray || arms->array.empty()) {
     errors.push_back({arms ? arms->pos : root.pos, "a study needs at least one [[arms]] table"});
@@ -72,6 +79,7 @@ Study parse_study(const Node& root, const fs::path& file) {
     arm.pos = t.pos;
     arm.set = c.get_string_list("set");
     arm.output = c.get_string("output");
+    arm.compare_to = c.get_string("compare_to");
     if (!valid_folder_name(arm.name)) {
       errors.push_back({t.find("name")->pos, where + ": name '" + arm.name +
                                                   "' must be a folder name (letters, digits, '_', '-', '.')"});
@@ -94,6 +102,17 @@ Study parse_study(const Node& root, const fs::path& file) {
       continue;
     }
     study.arms.push_back(std::move(arm));
+  }
+  // Every arm parsed (no errors): study.arms[i] is arms->array[i].
+  const bool all_parsed = errors.empty();
+  for (size_t i = 0; all_parsed && i < study.arms.size(); ++i) {
+    const StudyArm& arm = study.arms[i];
+    if (arm.compare_to.empty()) continue;
+    const Node* at = arms->array[i].find("compare_to");
+    if (arm.compare_to == arm.name)
+      errors.push_back({at->pos, "arm '" + arm.name + "': compare_to names the arm itself"});
+    else if (!names.count(arm.compare_to))
+      errors.push_back({at->pos, "arm '" + arm.name + "': compare_to '" + arm.compare_to + "' is not an arm of this study"});
   }
   if (!errors.empty()) throw ConfigError(errors);
   return study;

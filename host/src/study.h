@@ -12,6 +12,10 @@
 //   output = "study_methods/simsiam"         # optional: the run folder, relative to the runs
 //                                            # folder (runs/); studies that name the same folder
 //                                            # with the same resolved pipeline share one run
+//   compare_to = "stop_gradient"             # optional: another arm; the page shows this arm's
+//                                            # numbers as changes from that arm's
+// and at the top, optionally, columns = ["linear/tail/top1", ...]: final metrics the page's
+// "Selected metrics" table and results.csv show next to kNN and linear top-1.
 //
 // `ssl-host run STUDY` works like make: every arm is validated first (all errors at once);
 // an arm whose folder holds a finished run of the identical resolved pipeline is up to date
@@ -32,11 +36,13 @@ struct StudyArm {
   std::filesystem::path pipeline;  // absolute or relative to the working directory
   std::vector<std::string> set;
   std::string output;  // relative to the runs folder; empty: <study folder>/<arm name>
+  std::string compare_to;  // another arm's name, or empty
   SourcePos pos;
 };
 
 struct Study {
   std::string name, description;
+  std::vector<std::string> columns;  // extra final metrics for the page and results.csv
   std::vector<StudyArm> arms;
 };
 

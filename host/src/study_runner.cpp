@@ -115,8 +115,9 @@ int run_study(const Registry& registry, const Study& study, const std::vector<st
       plan_arms(registry, study, overrides, study_dir, run.start == RunRequest::Start::Overwrite);
   print_plan(study, plans);
 
-  std::vector<report::StudyArmRef> refs;
-  for (const auto& p : plans) refs.push_back({p.arm->name, p.dir, ""});
+  report::StudyPage page{study.name, study.description, study.columns, {}};
+  std::vector<report::StudyArmRef>& refs = page.arms;
+  for (const auto& p : plans) refs.push_back({p.arm->name, p.dir, "", p.arm->compare_to});
   bool interrupted = false;
   size_t failed = 0;
   for (size_t i = 0; i < plans.size() && !interrupted; ++i) {
@@ -138,11 +139,11 @@ int run_study(const Registry& registry, const Study& study, const std::vector<st
       refs[i].error = error_message(e);
       fmt::print(stderr, "error: arm '{}' failed: {}\n", p.arm->name, refs[i].error);
     }
-    report::write_study(study_dir, study.name, study.description, refs);  // the page follows the study
+    report::write_study(study_dir, page);  // the page follows the study
   }
-  const fs::path page = report::write_study(study_dir, study.name, study.description, refs);
+  const fs::path page_file = report::write_study(study_dir, page);
   fmt::print("\n{}", report::study_table_text(study_dir));
-  fmt::print("study page: {}\n", page.string());
+  fmt::print("study page: {}\n", page_file.string());
   if (interrupted) {
     fmt::print("interrupted: run the same command again to continue\n");
     return kExitInterrupted;

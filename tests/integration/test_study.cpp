@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sstream>
+
 #include "run_host.h"
 #include "screenshot.h"
 
@@ -76,6 +78,25 @@ TEST_CASE("a study trains every arm, compares them on one page and is up to date
   const auto json = nlohmann::json::parse(slurp(study / "study.json"));
   CHECK(json["arms"].size() == 3);
   CHECK(json["arms"][0]["dir"] == "lr_high");
+  CHECK(json["arms"][1]["compare_to"] == "lr_high");
+  CHECK(json["columns"] == nlohmann::json::array({"collapse/embedding/rankme", "no/such_metric"}));
+  // The selected columns and compare_to: the page's table, results.csv's extra and change columns.
+  CHECK_THAT(html, Catch::Contains("<h2>Selected metrics</h2>") && Catch::Contains("<th>compared to</th>") &&
+                       Catch::Contains("No arm reports no/such_metric"));
+  CHECK_THAT(csv[0], Catch::Contains(",alarms,compare_to,collapse/embedding/rankme,no/such_metric,knn/top1 change,"));
+  CHECK_THAT(csv[2], Catch::Contains(",lr_high,"));
+  const auto cell = [](const std::string& line, size_t column) {
+    std::vector<std::string> cells;
+    std::stringstream in(line);
+    std::string c;
+    while (std::getline(in, c, ',')) cells.push_back(c);
+    if (line.back() == ',') cells.emplace_back();
+    return column < cells.size() ? cells[column] : std::string("<missing>");
+  };
+  // knn_top1 is column 8, "knn/top1 change" column 17: lr_low's change is its value minus lr_high's.
+  REQUIRE(cell(csv[0], 17) == "knn/top1 change");
+  CHECK(std::stod(cell(csv[2], 17)) == Approx(std::stod(cell(csv[2], 8)) - std::stod(cell(csv[1], 8))).margin(1e-5));
+  CHECK(cell(csv[1], 17).empty());
 
   // Again: nothing trains, nothing changes.
   const auto size_before = fs::file_size(study / "lr_high" / "metrics.jsonl");
@@ -162,6 +183,18 @@ TEST_CASE("a malformed study is refused before anything trains, with every probl
   auto r3 = run_host("run " + shell_quote(file2.string()) + " --resume");
   CHECK(r3.code == 2);
   CHECK(r3.err.find("a study continues its interrupted arms by itself") != std::string::npos);
+
+  const fs::path compared = write_study(d / "compare", "[[arms]]\nname = \"a\"\npipeline = \"" + smoke +
+                                                       "\"\ncompare_to = \"a\"\n[[arms]]\nname = \"b\"\npipeline = \"" +
+                                                       smoke + "\"\ncompare_to = \"c\"\n");
+  auto r5 = run_host("run " + shell_quote(compared.string()) + " --output " + shell_quote((d / "out5").string()));
+  INFO(r5.err);
+  CHECK(r5.code == 2);
+  CHECK(r5.err.find("arm 'a': compare_to names the arm itself") != std::string::npos);
+  CHECK(r5.err.find("arm 'b': compare_to 'c' is not an arm of this study") != std::string::npos);
+  CHECK(r5.err.find("study.toml:5:") != std::string::npos);
+  CHECK(r5.err.find("study.toml:9:") != std::string::npos);
+  CHECK(!fs::exists(d / "out5"));
 
   const fs::path empty = write_study(d / "empty", "name = \"e\"\narms = []\n");
   auto r4 = run_host("run " + shell_quote(empty.string()));

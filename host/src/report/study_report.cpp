@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -67,28 +68,64 @@ std::vector<ArmRow> load_rows(const fs::path& study_dir, const std::vector<Study
   return rows;
 }
 
-std::vector<StudyArmRef> read_study_json(const fs::path& study_dir, std::string& name, std::string& description) {
+StudyPage read_study_json(const fs::path& study_dir) {
+  const std::string file = (study_dir / "study.json").string();
   std::ifstream in(study_dir / "study.json");
   const auto j = nlohmann::json::parse(in, nullptr, false);
-  SSL_CHECK(!j.is_discarded() && j.is_object() && j.contains("arms") && j["arms"].is_array(),
-            (study_dir / "study.json").string(), " is not a study record (expected {\"name\", \"arms\": [...]})");
-  name = j.value("name", study_dir.filename().string());
-  description = j.value("description", "");
-  std::vector<StudyArmRef> arms;
-  for (const auto& a : j["arms"]) {
-    SSL_CHECK(a.is_object() && a.contains("name") && a.contains("dir"), (study_dir / "study.json").string(),
-              ": every arm needs \"name\" and \"dir\"");
-    arms.push_back({a["name"].get<std::string>(), fs::path(a["dir"].get<std::string>()), a.value("error", "")});
+  SSL_CHECK(!j.is_discarded() && j.is_object() && j.contains("arms") && j["arms"].is_array(), file,
+            " is not a study record (expected {\"name\", \"arms\": [...]})");
+  StudyPage page;
+  page.name = j.value("name", study_dir.filename().string());
+  page.description = j.value("description", "");
+  if (j.contains("columns")) {
+    SSL_CHECK(j["columns"].is_array(), file, ": \"columns\" must be a list of metric names");
+    for (const auto& c : j["columns"]) {
+      SSL_CHECK(c.is_string(), file, ": \"columns\" must be a list of metric names");
+      page.columns.push_back(c.get<std::string>());
+    }
   }
-  return arms;
+  for (const auto& a : j["arms"]) {
+    SSL_CHECK(a.is_object() && a.contains("name") && a["name"].is_string() && a.contains("dir") && a["dir"].is_string(),
+              file, ": every arm needs \"name\" and \"dir\" (strings)");
+    page.arms.push_back({a["name"].get<std::string>(), fs::path(a["dir"].get<std::string>()), a.value("error", ""),
+                         a.value("compare_to", "")});
+  }
+  return page;
 }
 
 std::optional<double> metric(const ArmRow& r, const std::string& key) { return r.data.final_value(key); }
 
-std::string results_csv(const std::vector<ArmRow>& rows) {
+const ArmRow* find_row(const std::vector<ArmRow>& rows, const std::string& name) {
+  for (const auto& r : rows)
+    if (r.ref.name == name) return &r;
+  return nullptr;
+}
+
+// The change of `key` from the arm's compare_to arm; empty when either lacks it.
+std::optional<double> change(const std::vector<ArmRow>& rows, const ArmRow& r, const std::string& key) {
+  const ArmRow* base = r.ref.compare_to.empty() ? nullptr : find_row(rows, r.ref.compare_to);
+  const auto a = metric(r, key);
+  const auto b = base ? metric(*base, key) : std::nullopt;
+  if (!a || !b) return std::nullopt;
+  return *a - *b;
+}
+
+// kNN and linear top-1 and the study's extra columns: the "Selected metrics" table.
+std::vector<std::string> selected_metrics(const std::vector<std::string>& columns) {
+  std::vector<std::string> keys{"knn/top1", "linear/top1"};
+  for (const auto& c : columns)
+    if (std::find(keys.begin(), keys.end(), c) == keys.end()) keys.push_back(c);
+  return keys;
+}
+
+std::string results_csv(const std::vector<ArmRow>& rows, const std::vector<std::string>& columns) {
   std::string out =
       "arm,status,method,backbone,epochs,steps,train_s,img_per_s,knn_top1,linear_top1,embedding_std_sqrt_d,"
-      "embedding_rankme,embedding_dim,alarms\n";
+      "embedding_rankme,embedding_dim,alarms,compare_to";
+  const auto keys = selected_metrics(columns);
+  for (size_t i = 2; i < keys.size(); ++i) out += "," + keys[i];
+  for (const auto& k : keys) out += "," + k + " change";
+  out += "\n";
   auto num = [](const std::optional<double>& v) { return v ? fmt::format("{:.6g}", *v) : std::string(); };
   for (const auto& r : rows) {
     std::string alarms;
@@ -97,11 +134,14 @@ std::string results_csv(const std::vector<ArmRow>& rows) {
     for (char& c : status)
       if (c == ',' || c == '\n') c = ';';
     const auto& s = r.data.summary;
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.ref.name, status, r.data.fact("method.type"),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", r.ref.name, status, r.data.fact("method.type"),
                        r.data.fact("backbone.type"), r.data.last_epoch, s ? std::to_string(s->steps) : "",
                        s ? num(s->train_s) : "", s ? num(s->train_img_per_s) : "", num(metric(r, "knn/top1")),
                        num(metric(r, "linear/top1")), num(metric(r, "collapse/embedding/std_sqrt_d")),
-                       num(metric(r, "collapse/embedding/rankme")), num(r.embedding_dim), alarms);
+                       num(metric(r, "collapse/embedding/rankme")), num(r.embedding_dim), alarms, r.ref.compare_to);
+    for (size_t i = 2; i < keys.size(); ++i) out += "," + num(metric(r, keys[i]));
+    for (const auto& k : keys) out += "," + num(change(rows, r, k));
+    out += "\n";
   }
   return out;
 }
@@ -164,8 +204,42 @@ std::string neighbours_side_by_side(const fs::path& study_dir, const std::vector
          "training images nearest to them (cosine, backbone features); a red frame where the label differs.</p>\n";
 }
 
-std::string render_page(const fs::path& study_dir, const std::string& name, const std::string& description,
-                        const std::vector<ArmRow>& rows) {
+// Each arm's kNN, linear and extra-column values, with the change from its compare_to arm.
+std::string selected_table(const std::vector<ArmRow>& rows, const std::vector<std::string>& columns) {
+  const auto keys = selected_metrics(columns);
+  bool any_compare = false;
+  for (const auto& r : rows) any_compare = any_compare || !r.ref.compare_to.empty();
+  if (columns.empty() && !any_compare) return "";
+  std::string h = "<h2>Selected metrics</h2>\n<table><tr><th>arm</th>";
+  if (any_compare) h += "<th>compared to</th>";
+  for (const auto& k : keys) h += "<th>" + xml_escape(k) + "</th>";
+  h += "</tr>\n";
+  for (const auto& r : rows) {
+    h += "<tr><td>" + xml_escape(r.ref.name) + "</td>";
+    if (any_compare) h += "<td>" + (r.ref.compare_to.empty() ? std::string("—") : xml_escape(r.ref.compare_to)) + "</td>";
+    for (const auto& k : keys) {
+      const auto d = change(rows, r, k);
+      h += "<td class=\"num\">" + fmt_opt(metric(r, k)) + (d ? fmt::format(" ({:+.3f})", *d) : std::string()) + "</td>";
+    }
+    h += "</tr>\n";
+  }
+  h += "</table>\n<p class=\"note\">Final values; in parentheses the change from the arm in the second "
+       "column (compare_to).</p>\n";
+  std::string missing;  // a study column no arm reports: most often a misspelt metric name
+  for (const auto& k : columns) {
+    bool reported = false;
+    for (const auto& r : rows) reported = reported || metric(r, k).has_value();
+    if (!reported) missing += (missing.empty() ? "" : ", ") + xml_escape(k);
+  }
+  if (!missing.empty())
+    h += "<p class=\"none\">No arm reports " + missing +
+         " (a metric's name is its key in the arms' metrics.jsonl, e.g. linear/tail/top1).</p>\n";
+  return h;
+}
+
+std::string render_page(const fs::path& study_dir, const StudyPage& page, const std::vector<ArmRow>& rows) {
+  const std::string& name = page.name;
+  const std::string& description = page.description;
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" + xml_escape(name) +
                   " — ssl-host study</title>\n<style>" + kReportStyle + "</style></head><body>\n";
   h += "<h1>" + xml_escape(name) + "</h1>\n";
@@ -194,6 +268,7 @@ std::string render_page(const fs::path& study_dir, const std::string& name, cons
   h += "</table>\n<p class=\"note\">Training time excludes evaluation rounds; img/s counts images of the batch "
        "(each with all its views). Accuracies and collapse metrics are the final evaluation's. Each arm's name "
        "links to its own report.</p>\n";
+  h += selected_table(rows, page.columns);
 
   h += "<h2>Accuracy by epoch</h2>\n<div class=\"grid\">\n";
   bool any = false;
@@ -258,9 +333,8 @@ void write_text(const fs::path& path, const std::string& text) {
   write_file_atomic(path, std::vector<char>(text.begin(), text.end()));
 }
 
-fs::path write_outputs(const fs::path& study_dir, const std::string& name, const std::string& description,
-                       const std::vector<StudyArmRef>& arms) {
-  const auto rows = load_rows(study_dir, arms);
+fs::path write_outputs(const fs::path& study_dir, const StudyPage& page) {
+  const auto rows = load_rows(study_dir, page.arms);
   // Each trained arm's report compares it with the study's baselines (verdict.h).
   if (const auto baselines = study_baselines(rows); !baselines.empty()) {
     for (const auto& r : rows) {
@@ -270,33 +344,33 @@ fs::path write_outputs(const fs::path& study_dir, const std::string& name, const
       refresh_report(dir);
     }
   }
-  write_text(study_dir / "results.csv", results_csv(rows));
-  const fs::path page = study_dir / "report.html";
-  write_text(page, render_page(study_dir, name, description, rows));
-  return page;
+  write_text(study_dir / "results.csv", results_csv(rows, page.columns));
+  const fs::path file = study_dir / "report.html";
+  write_text(file, render_page(study_dir, page, rows));
+  return file;
 }
 
 }  // namespace
 
-fs::path write_study(const fs::path& study_dir, const std::string& name, const std::string& description,
-                     const std::vector<StudyArmRef>& arms) {
+fs::path write_study(const fs::path& study_dir, const StudyPage& page) {
   std::error_code ec;
   fs::create_directories(study_dir, ec);
   if (ec) throw sdk::Error("cannot create the study folder " + study_dir.string() + ": " + ec.message());
-  nlohmann::json j{{"name", name}, {"description", description}, {"arms", nlohmann::json::array()}};
-  std::vector<StudyArmRef> relative;
+  nlohmann::json j{{"name", page.name}, {"description", page.description}, {"arms", nlohmann::json::array()}};
+  if (!page.columns.empty()) j["columns"] = page.columns;
+  StudyPage relative = page;
   const fs::path base = fs::absolute(study_dir).lexically_normal();
-  for (const auto& a : arms) {
-    StudyArmRef r = a;
-    r.dir = fs::absolute(a.dir).lexically_normal().lexically_relative(base);
-    if (r.dir.empty()) r.dir = fs::absolute(a.dir);
+  for (auto& r : relative.arms) {
+    const fs::path given = r.dir;
+    r.dir = fs::absolute(given).lexically_normal().lexically_relative(base);
+    if (r.dir.empty()) r.dir = fs::absolute(given);
     nlohmann::json arm{{"name", r.name}, {"dir", r.dir.string()}};
     if (!r.error.empty()) arm["error"] = r.error;
+    if (!r.compare_to.empty()) arm["compare_to"] = r.compare_to;
     j["arms"].push_back(arm);
-    relative.push_back(std::move(r));
   }
   write_text(study_dir / "study.json", j.dump(2) + "\n");
-  return write_outputs(study_dir, name, description, relative);
+  return write_outputs(study_dir, relative);
 }
 
 bool is_study_folder(const fs::path& dir) {
@@ -304,15 +378,10 @@ bool is_study_folder(const fs::path& dir) {
   return fs::is_regular_file(dir / "study.json", ec);
 }
 
-fs::path rewrite_study(const fs::path& study_dir) {
-  std::string name, description;
-  const auto arms = read_study_json(study_dir, name, description);
-  return write_outputs(study_dir, name, description, arms);
-}
+fs::path rewrite_study(const fs::path& study_dir) { return write_outputs(study_dir, read_study_json(study_dir)); }
 
 std::string study_table_text(const fs::path& study_dir) {
-  std::string name, description;
-  const auto rows = load_rows(study_dir, read_study_json(study_dir, name, description));
+  const auto rows = load_rows(study_dir, read_study_json(study_dir).arms);
   std::string out = fmt::format("{:<24} {:<20} {:>6} {:>14} {:>6} {:>7} {:>7} {:>11} {:>8}\n", "arm", "status", "epochs",
                                 "training time", "img/s", "kNN", "linear", "std*sqrt(d)", "RankMe");
   for (const auto& r : rows) {

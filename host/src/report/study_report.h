@@ -13,12 +13,18 @@ struct StudyArmRef {
   std::string name;
   std::filesystem::path dir;  // the arm's run folder
   std::string error;          // why the arm failed in this invocation ("" when it did not)
+  std::string compare_to;     // the arm whose numbers this arm's are shown against ("" none)
+};
+
+struct StudyPage {
+  std::string name, description;
+  std::vector<std::string> columns;  // extra final metrics ("Selected metrics", results.csv)
+  std::vector<StudyArmRef> arms;
 };
 
 // Writes study.json, results.csv and report.html into `study_dir` (atomically); returns the
 // page's path.
-std::filesystem::path write_study(const std::filesystem::path& study_dir, const std::string& name,
-                                  const std::string& description, const std::vector<StudyArmRef>& arms);
+std::filesystem::path write_study(const std::filesystem::path& study_dir, const StudyPage& page);
 
 // True when `dir` holds study.json.
 bool is_study_folder(const std::filesystem::path& dir);
