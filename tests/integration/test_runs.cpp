@@ -438,21 +438,23 @@ log_every = 1
     std::ofstream pgm(images / ("img" + std::to_string(i) + ".pgm"), std::ios::binary);
     pgm << "P5\n16 16\n255\n" << std::string(256, static_cast<char>(40 * i));
   }
-  const fs::path unlabelled = d / "unlabelled.toml";
-  std::ofstream(unlabelled) << "name = \"unlabelled\"\nseed = 0\n[data]\nbatch_size = 2\n[data.train]\n"
-                            << "type = \"image_folder\"\nroot = " << "'" << images.string() << "'"
-                            << "\nlayout = \"flat\"\nextensions = [\"pgm\"]\nchannels = 1\n" << model;
+  // A pipeline named `name` training `model_text` on that folder.
+  const auto on_folder = [&](const std::string& name, const std::string& model_text) {
+    const fs::path file = d / (name + ".toml");
+    std::ofstream(file) << "name = \"" << name << "\"\nseed = 0\n[data]\nbatch_size = 2\n[data.train]\n"
+                        << "type = \"image_folder\"\nroot = '" << images.string() << "'"
+                        << "\nlayout = \"flat\"\nextensions = [\"pgm\"]\nchannels = 1\n" << model_text;
+    return file;
+  };
+  const fs::path unlabelled = on_folder("unlabelled", model);
   auto refused = run_host("run " + shell_quote(unlabelled.string()) + " --output " + shell_quote((d / "refused").string()));
   CHECK(refused.code == 2);
   CHECK_THAT(refused.err, Catch::Contains("method supervised trains on labels (uses_labels), but the training split "
                                           "[data.train] (dataset image_folder) has no labels"));
   CHECK_FALSE(fs::exists(d / "refused" / "metrics.jsonl"));
   // The same folder trains a self-supervised method, which never needs labels.
-  std::ofstream(d / "rotation.toml") << "name = \"rotation\"\nseed = 0\n[data]\nbatch_size = 2\n[data.train]\n"
-                                     << "type = \"image_folder\"\nroot = " << "'" << images.string() << "'"
-                                     << "\nlayout = \"flat\"\nextensions = [\"pgm\"]\nchannels = 1\n"
-                                     << std::regex_replace(model, std::regex("supervised"), "rotation");
-  auto rotation = run_host("run " + shell_quote((d / "rotation.toml").string()) + " --output " +
+  const fs::path rotation_file = on_folder("rotation", std::regex_replace(model, std::regex("supervised"), "rotation"));
+  auto rotation = run_host("run " + shell_quote(rotation_file.string()) + " --output " +
                            shell_quote((d / "rotation").string()));
   INFO(rotation.err);
   CHECK(rotation.code == 0);
