@@ -32,6 +32,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The most classes integer manifest labels may index (labels 0 .. 99999; ImageNet-21k has 21841).
+constexpr int64_t kMaxIntegerClasses = 100000;
+
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return "";
@@ -214,6 +217,10 @@ void ImageFolderDataset::scan_manifest() {
     for (size_t i = 0; i < raw_labels.size(); ++i) {
       parse_int(raw_labels[i], labels_[i]);
       SSL_CHECK(labels_[i] >= 0, "image_folder: ", manifest.string(), ":", lines[i], ": negative label ", labels_[i]);
+      // Integer labels are class indices (0 .. max): a huge one would mean that many classes.
+      SSL_CHECK(labels_[i] < kMaxIntegerClasses, "image_folder: ", manifest.string(), ":", lines[i], ": label ",
+                labels_[i], " is above the largest class index ", kMaxIntegerClasses - 1,
+                " (integer labels are class indices; name the classes instead for sparse ids)");
       max_label = std::max(max_label, labels_[i]);
     }
     for (int64_t c = 0; c <= max_label; ++c) class_names_.push_back(std::to_string(c));

@@ -114,6 +114,16 @@ TEST_CASE("image_folder errors name the folder, manifest line or image at fault"
     CHECK_THAT(error_of([&] { make_dataset("image_folder", folder_cfg(dir.path / "m.txt", "manifest")); }),
                Catch::Contains((dir.path / "m.txt").string() + ":3") && Catch::Contains("missing.png"));
   }
+  SECTION("a manifest label too large to be a class index") {
+    // Found by fuzz_image_folder: label 601111111 made the dataset list 601 million class names.
+    write_rgb_png(dir.path / "ok.png", 1, 2, 3);
+    write_text(dir.path / "m.txt", "ok.png,3\nok.png, 601111111\n");
+    CHECK_THAT(error_of([&] { make_dataset("image_folder", folder_cfg(dir.path / "m.txt", "manifest")); }),
+               Catch::Contains((dir.path / "m.txt").string() + ":2: label 601111111 is above the largest class index 99999"));
+    write_text(dir.path / "top.txt", "ok.png,99999\n");
+    CHECK(make_dataset("image_folder", folder_cfg(dir.path / "top.txt", "manifest"))->labels() ==
+          std::vector<int64_t>{99999});
+  }
   SECTION("corrupt and zero-size images fail when read") {
     write_rgb_png(dir.path / "good.png", 1, 2, 3);
     write_text(dir.path / "corrupt.png", "\x89PNG\r\n\x1a\n this is not a png body");
