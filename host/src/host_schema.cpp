@@ -58,6 +58,9 @@ const sdk::Schema& optimizer_schema() {
     s.add_float_list("betas", {0.9, 0.999}, "AdamW betas").size(2, 2).range(0, 1);
     s.add_float("eps", 1e-8, "AdamW epsilon").greater_than(0);
     s.add_float("lars_eta", 0.02, "LARS trust coefficient (solo-learn: 0.02)").greater_than(0);
+    s.add_bool("lars_clip_lr", false,
+               "LARS: step by min(trust ratio, lr) instead of lr * trust ratio, so no layer moves "
+               "faster than plain SGD would move it (LARC clipping, solo-learn clip_lr)");
     s.add_bool("exclude_bias_and_norm", true,
                "LARS: no adaptation and no weight decay for biases and normalisation parameters");
     s.add_float("grad_clip", 0.0, "clip the global gradient norm to this value (0: off)").min(0);

@@ -15,7 +15,8 @@ Optimizer::Optimizer(std::vector<sdk::ParamGroup> groups, const sdk::Config& c, 
       base_lr_(c.get_float("lr") * (c.get_string("lr_scaling") == "linear" ? batch_scale : 1.0)),
       momentum_(c.get_float("momentum")), weight_decay_(c.get_float("weight_decay")), eps_(c.get_float("eps")),
       eta_(c.get_float("lars_eta")), clip_(c.get_float("grad_clip")), beta1_(c.get_float_list("betas").at(0)),
-      beta2_(c.get_float_list("betas").at(1)), nesterov_(c.get_bool("nesterov")), groups_(std::move(groups)) {
+      beta2_(c.get_float_list("betas").at(1)), nesterov_(c.get_bool("nesterov")),
+      lars_clip_(c.get_bool("lars_clip_lr")), groups_(std::move(groups)) {
   const bool exclude = c.get_bool("exclude_bias_and_norm");
   for (const auto& g : groups_) {
     for (const auto& p : g.params) {
@@ -81,10 +82,12 @@ double Optimizer::step(double lr) {
     }
     at::Tensor d = s.weight_decay > 0 ? g.add(s.param, s.weight_decay) : g.clone();
     if (type_ == "lars" && s.adapt) {
-      // Trust ratio eta * ||w|| / ||g + wd w||, 1 where either norm is zero.
+      // Trust ratio eta * ||w|| / ||g + wd w||, 1 where either norm is zero. Clipped (LARC):
+      // min(trust / lr, 1), so the step lr * that is min(trust, lr): never above SGD's.
       const at::Tensor w_norm = s.param.norm(2), d_norm = d.norm(2);
-      const at::Tensor trust =
+      at::Tensor trust =
           at::where(at::logical_and(w_norm > 0, d_norm > 0), eta_ * w_norm / d_norm, at::ones_like(w_norm));
+      if (lars_clip_ && group_lr > 0) trust = at::clamp_max(trust / group_lr, 1.0);
       d.mul_(trust);
     }
     if (momentum_ > 0) {

@@ -41,7 +41,7 @@ class Optimizer {
   };
   std::string type_;
   double base_lr_, momentum_, weight_decay_, eps_, eta_, clip_, beta1_, beta2_;
-  bool nesterov_;
+  bool nesterov_, lars_clip_;
   int64_t steps_ = 0;
   std::vector<sdk::ParamGroup> groups_;
   std::vector<Slot> slots_;

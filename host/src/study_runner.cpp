@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <optional>
 #include <set>
 
@@ -94,7 +95,10 @@ fs::path study_folder(const Study& study, const std::string& output) {
 
 void print_plan(const Study& study, const std::vector<ArmPlan>& plans) {
   fmt::print("study {}: {} arm(s)\n", study.name, plans.size());
-  for (const auto& p : plans) fmt::print("  {:<24} {:<11} {}\n", p.arm->name, action_text(p.action), p.dir.string());
+  size_t width = 0;
+  for (const auto& p : plans) width = std::max(width, p.arm->name.size());
+  for (const auto& p : plans)
+    fmt::print("  {:<{}} {:<11} {}\n", p.arm->name, width, action_text(p.action), p.dir.string());
 }
 
 }  // namespace

@@ -19,7 +19,8 @@ namespace {
 class SimSiam final : public nn::ProjectedMethod {
  public:
   SimSiam(const sdk::Config& cfg, const sdk::BuildContext& ctx)
-      : nn::ProjectedMethod(cfg, ctx, "simsiam"), predictor_(register_predictor(cfg)),
+      : nn::ProjectedMethod(cfg, ctx, "simsiam"),
+        predictor_(cfg.get_bool("predictor") ? register_predictor(cfg) : nn::MLPHead(nullptr)),
         stop_gradient_(cfg.get_bool("stop_gradient")), fixed_predictor_lr_(cfg.get_bool("fixed_predictor_lr")) {}
 
   static sdk::Schema schema() {
@@ -28,6 +29,9 @@ class SimSiam final : public nn::ProjectedMethod {
     // predictor L(2048 -> 512)-BN-ReLU-L(-> 2048). (Solo-learn CIFAR: the same widths.)
     nn::add_head_keys(s, "proj", "projector", nn::HeadDefaults{2048, 2048, 3, true, true});
     nn::add_head_keys(s, "pred", "predictor", nn::HeadDefaults{512, 0, 2, true, false});
+    s.add_bool("predictor", true,
+               "the predictor; false compares the two projections directly (the ablation that "
+               "collapses, Chen & He Table 1)");
     s.add_bool("stop_gradient", true, "stop the gradient through the target z (false: the ablation that collapses)");
     s.add_bool("fixed_predictor_lr", true,
                "keep the predictor's learning rate at the base lr, unscheduled (SimSiam Sec. 4.2)");
@@ -39,8 +43,8 @@ class SimSiam final : public nn::ProjectedMethod {
   sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo&) override {
     const at::Tensor z1 = project(batch.views[0]);
     const at::Tensor z2 = project(batch.views[1]);
-    const at::Tensor p1 = predictor_->forward(z1);
-    const at::Tensor p2 = predictor_->forward(z2);
+    const at::Tensor p1 = predictor_ ? predictor_->forward(z1) : z1;
+    const at::Tensor p2 = predictor_ ? predictor_->forward(z2) : z2;
     const at::Tensor t1 = stop_gradient_ ? z1.detach() : z1;
     const at::Tensor t2 = stop_gradient_ ? z2.detach() : z2;
     sdk::StepOutput out;
@@ -49,7 +53,8 @@ class SimSiam final : public nn::ProjectedMethod {
     return out;
   }
 
-  // "encoder" (backbone + projector, scheduled) and "predictor" (fixed_lr = fixed_predictor_lr).
+  // "encoder" (backbone + projector, scheduled) and "predictor" (fixed_lr = fixed_predictor_lr),
+  // the latter only with a predictor.
   std::vector<sdk::ParamGroup> parameter_groups() override {
     sdk::ParamGroup encoder;
     encoder.name = "encoder";
@@ -57,6 +62,7 @@ class SimSiam final : public nn::ProjectedMethod {
       if (p.requires_grad()) encoder.params.push_back(p);
     for (const auto& p : projector_->parameters())
       if (p.requires_grad()) encoder.params.push_back(p);
+    if (!predictor_) return {encoder};
     sdk::ParamGroup predictor;
     predictor.name = "predictor";
     predictor.params = predictor_->parameters();
@@ -65,7 +71,7 @@ class SimSiam final : public nn::ProjectedMethod {
   }
 
  private:
-  nn::MLPHead predictor_;
+  nn::MLPHead predictor_;  // null with predictor = false
   bool stop_gradient_;
   bool fixed_predictor_lr_;
 };

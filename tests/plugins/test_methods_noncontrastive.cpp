@@ -105,6 +105,26 @@ TEST_CASE("byol: a checkpoint round trip restores online and target networks exa
   CHECK(contains(names, "target.projector.layers.0.weight"));
 }
 
+TEST_CASE("byol: predictor = false regresses the target projection with the online projection") {
+  torch::manual_seed(83);
+  ModelsRegistry r;
+  auto m = build(r, "byol", {{"predictor", false}});
+  CHECK(m->named_children().find("predictor") == nullptr);
+  const auto batch = two_views();
+  auto target = child<MomentumEncoderImpl>(*m, "target");
+  const double expected = (2 - 2 * mean_cos_loop(project(*m, batch.views[0]), target->forward(batch.views[1]))) +
+                          (2 - 2 * mean_cos_loop(project(*m, batch.views[1]), target->forward(batch.views[0])));
+  CHECK(m->training_step(batch, step_info(0, 4)).loss.item<double>() == Approx(expected).epsilon(1e-4));
+  check_two_steps(r, "byol", {{"predictor", false}});
+}
+
+TEST_CASE("byol: momentum 0 makes the target the online network after every step") {
+  torch::manual_seed(84);
+  ModelsRegistry r;
+  auto m = build(r, "byol", {{"momentum", 0.0}, {"final_momentum", 0.0}});
+  check_ema_update(*m, 0.0, step_info(1, 4));
+}
+
 // ---- SimSiam ----
 
 TEST_CASE("simsiam: the loss is -1/2 cos(p1, z2) - 1/2 cos(p2, z1) and z_std the std of norm(z1)") {
@@ -165,6 +185,22 @@ TEST_CASE("simsiam: with stop_gradient the target z gets no gradient, without it
     REQUIRE_FALSE(at::allclose(g_detached, g_through, 1e-4, 1e-6));
     CHECK(at::allclose(g_method, stop ? g_detached : g_through, 1e-4, 1e-7));
   }
+}
+
+TEST_CASE("simsiam: predictor = false compares the projections, one parameter group") {
+  torch::manual_seed(93);
+  ModelsRegistry r;
+  auto m = build(r, "simsiam", {{"predictor", false}});
+  CHECK(m->named_children().find("predictor") == nullptr);
+  const auto batch = two_views();
+  const at::Tensor z1 = project(*m, batch.views[0]);
+  const at::Tensor z2 = project(*m, batch.views[1]);
+  CHECK(m->training_step(batch, step_info(0)).loss.item<double>() ==
+        Approx(-mean_cos_loop(z1, z2)).epsilon(1e-4));
+  const auto groups = m->parameter_groups();
+  REQUIRE(groups.size() == 1);
+  CHECK(groups[0].name == "encoder");
+  check_two_steps(r, "simsiam", {{"predictor", false}});
 }
 
 TEST_CASE("simsiam: the predictor is its own group with a fixed learning rate") {

@@ -99,6 +99,32 @@ TEST_CASE("LARS adapts weights by the trust ratio and leaves biases unadapted an
   CHECK(b[0].item<double>() == Approx(1.0));
 }
 
+TEST_CASE("clipped LARS steps by min(trust ratio, lr): never faster than SGD") {
+  auto clipped_step = [](double grad, double lr) {
+    at::Tensor w = at::full({2, 2}, 2.0, at::kDouble).requires_grad_();
+    Optimizer opt({group_of({w})},
+                  optim({{"type", Value(std::string("lars"))},
+                         {"momentum", Value(0.0)},
+                         {"weight_decay", Value(0.0)},
+                         {"lars_eta", Value(0.02)},
+                         {"lars_clip_lr", Value(true)}}),
+                  1.0);
+    opt.zero_grad();
+    (w.sum() * grad).backward();
+    opt.step(lr);
+    return 2.0 - w[0][0].item<double>();
+  };
+  // ||w|| = 4, ||g|| = 2 * grad: trust = 0.04 / grad.
+  // grad 1, lr 1: trust 0.04 < lr, so the step is 0.04 * g = 0.04 (as unclipped at lr 1).
+  CHECK(clipped_step(1.0, 1.0) == Approx(0.04));
+  // grad 1, lr 0.01: trust 0.04 > lr, SGD's step lr * g = 0.01 binds.
+  CHECK(clipped_step(1.0, 0.01) == Approx(0.01));
+  // grad 1, lr 0.1: trust 0.04 < lr: the step is 0.04, not lr * trust = 0.004 as unclipped.
+  CHECK(clipped_step(1.0, 0.1) == Approx(0.04));
+  // A tiny gradient: trust 40 > lr 1, so the step is SGD's 1 * 0.001, not 40 * 0.001.
+  CHECK(clipped_step(0.001, 1.0) == Approx(0.001));
+}
+
 TEST_CASE("a fixed-lr group ignores the schedule and lr_scaling multiplies the base lr") {
   at::Tensor a = at::zeros({1}, at::kDouble).requires_grad_();
   at::Tensor p = at::zeros({1}, at::kDouble).requires_grad_();
