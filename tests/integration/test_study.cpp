@@ -58,7 +58,7 @@ TEST_CASE("a study trains every arm, compares them on one page and is up to date
   CHECK(csv[3].rfind("pixels,finished,simclr,pixels,0,0,", 0) == 0);
   const std::string html = slurp(study / "report.html");
   for (const char* part : {"study_smoke", "two learning rates", "lr_high/report.html", "kNN top-1 by epoch",
-                           "embedding std_sqrt_d by epoch", "singular-value spectrum: embedding",
+                           "embedding std_sqrt_d by epoch", "training loss: simclr", "singular-value spectrum: embedding",
                            "singular-value spectrum: backbone", "lr_low (epoch 2)"}) {
     INFO(part);
     CHECK(html.find(part) != std::string::npos);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -163,6 +164,20 @@ std::vector<Series> per_arm(const std::vector<ArmRow>& rows, const std::string& 
   return out;
 }
 
+// The per-step training loss of every trained arm, one group per method: losses of different
+// methods are on different scales (BYOL's is in [0, 8], SimSiam's in [-1, 1]).
+std::map<std::string, std::vector<Series>> loss_by_method(const std::vector<ArmRow>& rows) {
+  std::map<std::string, std::vector<Series>> out;
+  for (const auto& r : rows) {
+    const auto it = r.data.by_step.find("loss");
+    if (it == r.data.by_step.end() || it->second.x.empty()) continue;
+    Series s = it->second;
+    s.name = r.ref.name;
+    out[r.data.fact("method.type", "?")].push_back(std::move(s));
+  }
+  return out;
+}
+
 fs::path arm_dir(const fs::path& study_dir, const ArmRow& r) { return r.ref.dir.is_absolute() ? r.ref.dir : study_dir / r.ref.dir; }
 
 // The baselines of a study: its finished arms that train nothing (baseline_kind).
@@ -279,6 +294,18 @@ std::string render_page(const fs::path& study_dir, const StudyPage& page, const 
     h += figure(series, {title + " by epoch", "epoch", title, false, false, 640, 360});
   }
   h += any ? "</div>\n" : "</div><p class=\"none\">No accuracy metrics in any arm.</p>\n";
+
+  h += "<h2>Training loss by step</h2>\n";
+  const auto losses = loss_by_method(rows);
+  if (losses.empty()) {
+    h += "<p class=\"none\">No arm has trained a step yet.</p>\n";
+  } else {
+    h += "<div class=\"grid\">\n";
+    for (const auto& [method, series] : losses)
+      h += figure(series, {"training loss: " + method, "step", "loss", false, false, 640, 340});
+    h += "</div>\n<p class=\"note\">One figure per method: the losses of different methods are on different "
+         "scales. A loss that falls to its minimum while the accuracy falls is the signature of collapse.</p>\n";
+  }
 
   h += "<h2>Collapse metrics by epoch</h2>\n<div class=\"grid\">\n";
   any = false;
