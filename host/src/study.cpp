@@ -1,5 +1,7 @@
 #include "study.h"
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "pipeline.h"
@@ -18,6 +20,9 @@ const sdk::Schema& study_schema() {
     s.add_string_list("columns", {},
                       "final metrics shown next to kNN and linear top-1 in the page's 'Selected metrics' table and in "
                       "results.csv (e.g. \"linear/tail/top1\")");
+    s.add_string("against", "",
+                 "a numeric key of the arms' resolved pipelines (e.g. \"data.batch_size\"): the page plots kNN and "
+                 "linear top-1 and the columns against it, one line per method");
     return s;
   }();
   return s;
@@ -56,6 +61,16 @@ Study parse_study(const Node& root, const fs::path& file) {
   study.name = top.get_string("name").empty() ? file.stem().string() : top.get_string("name");
   study.description = top.get_string("description");
   study.columns = top.get_string_list("columns");
+  study.against = top.get_string("against");
+  if (!study.against.empty()) {
+    const bool dotted = std::all_of(study.against.begin(), study.against.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.';
+    });
+    const Node* at = root.find("against");
+    if (!dotted || study.against.front() == '.' || study.against.back() == '.')
+      errors.push_back({at ? at->pos : root.pos, "'against' must be a pipeline key such as \"data.batch_size\", got '" +
+                                                     study.against + "'"});
+  }
   const Node* arms = root.find("arms");
   if (!arms || arms->type != Node::Type::TableArray || arms->array.empty()) {
     errors.push_back({arms ? arms->pos : root.pos, "a study needs at least one [[arms]] table"});

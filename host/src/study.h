@@ -43,6 +43,7 @@ struct StudyArm {
 struct Study {
   std::string name, description;
   std::vector<std::string> columns;  // extra final metrics for the page and results.csv
+  std::string against;               // a numeric pipeline key to plot final metrics against ("" none)
   std::vector<StudyArm> arms;
 };
 

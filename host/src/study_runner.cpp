@@ -119,7 +119,7 @@ int run_study(const Registry& registry, const Study& study, const std::vector<st
       plan_arms(registry, study, overrides, study_dir, run.start == RunRequest::Start::Overwrite);
   print_plan(study, plans);
 
-  report::StudyPage page{study.name, study.description, study.columns, {}};
+  report::StudyPage page{study.name, study.description, study.columns, study.against, {}};
   std::vector<report::StudyArmRef>& refs = page.arms;
   for (const auto& p : plans) refs.push_back({p.arm->name, p.dir, "", p.arm->compare_to});
   bool interrupted = false;

@@ -58,7 +58,9 @@ TEST_CASE("a study trains every arm, compares them on one page and is up to date
   CHECK(csv[3].rfind("pixels,finished,simclr,pixels,0,0,", 0) == 0);
   const std::string html = slurp(study / "report.html");
   for (const char* part : {"study_smoke", "two learning rates", "lr_high/report.html", "kNN top-1 by epoch",
-                           "embedding std_sqrt_d by epoch", "training loss: simclr", "singular-value spectrum: embedding",
+                           "embedding std_sqrt_d by epoch", "training loss: simclr",
+                           "Final metrics against optimizer.lr", "knn/top1 against optimizer.lr",
+                           "collapse/embedding/rankme against optimizer.lr", "optimizer.lr (log scale)", "singular-value spectrum: embedding",
                            "singular-value spectrum: backbone", "lr_low (epoch 2)"}) {
     INFO(part);
     CHECK(html.find(part) != std::string::npos);
@@ -77,6 +79,7 @@ TEST_CASE("a study trains every arm, compares them on one page and is up to date
   CHECK(r.out.find("study page:") != std::string::npos);
   const auto json = nlohmann::json::parse(slurp(study / "study.json"));
   CHECK(json["arms"].size() == 3);
+  CHECK(json["against"] == "optimizer.lr");
   CHECK(json["arms"][0]["dir"] == "lr_high");
   CHECK(json["arms"][1]["compare_to"] == "lr_high");
   CHECK(json["columns"] == nlohmann::json::array({"collapse/embedding/rankme", "no/such_metric"}));
@@ -196,10 +199,13 @@ TEST_CASE("a malformed study is refused before anything trains, with every probl
   CHECK(r5.err.find("study.toml:9:") != std::string::npos);
   CHECK(!fs::exists(d / "out5"));
 
-  const fs::path empty = write_study(d / "empty", "name = \"e\"\narms = []\n");
+  const fs::path empty = write_study(d / "empty", "name = \"e\"\nagainst = \"data batch\"\narms = []\n");
   auto r4 = run_host("run " + shell_quote(empty.string()));
+  INFO(r4.err);
   CHECK(r4.code == 2);
   CHECK(r4.err.find("a study needs at least one [[arms]] table") != std::string::npos);
+  CHECK(r4.err.find("study.toml:3:1: 'against' must be a pipeline key such as \"data.batch_size\", got 'data batch'") !=
+        std::string::npos);
 }
 
 TEST_CASE("an arm that fails does not cost the other arms their runs") {

@@ -39,6 +39,27 @@ TEST_CASE("a line plot has a frame, ticks with labels, axis labels, a title and 
   CHECK(svg.find("<script") == std::string::npos);
 }
 
+TEST_CASE("a log x axis with a few values ticks at the values and drops non-positive x") {
+  Series a{"simclr", {0, 32, 64, 128, 256, 512}, {0.5, 0.80, 0.82, 0.83, 0.84, 0.85}};
+  PlotOptions o{"kNN against batch size", "data.batch_size", "knn/top1", false, false, 640, 360};
+  o.log_x = true;
+  const std::string svg = svg_plot({a}, o);
+  for (const char* tick : {">32</text>", ">64</text>", ">128</text>", ">256</text>", ">512</text>"}) {
+    INFO(tick);
+    CHECK_THAT(svg, Catch::Contains(tick));
+  }
+  CHECK_THAT(svg, Catch::Contains(">data.batch_size (log scale)</text>"));
+  // x = 0 cannot be drawn on a log axis: the line starts at 32, and its y (0.5) sets no tick.
+  CHECK(svg.find(">0.5</text>") == std::string::npos);
+  CHECK(count(svg, "<polyline") == 1);
+  // Equal steps in log x: 32 -> 64 and 256 -> 512 are the same width.
+  std::vector<double> xs;
+  for (size_t p = svg.find("<circle cx=\""); p != std::string::npos; p = svg.find("<circle cx=\"", p + 1))
+    xs.push_back(std::stod(svg.substr(p + 12)));
+  REQUIRE(xs.size() == 5);
+  CHECK(xs[1] - xs[0] == Approx(xs[4] - xs[3]).epsilon(0.01));
+}
+
 TEST_CASE("nice ticks fall on 1, 2 and 5 steps and log ticks on powers of ten") {
   check_ticks(nice_ticks(0, 1, 5), {0, 0.2, 0.4, 0.6, 0.8, 1.0});
   check_ticks(nice_ticks(0, 100, 4), {0, 20, 40, 60, 80, 100});

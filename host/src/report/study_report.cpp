@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -84,6 +86,10 @@ StudyPage read_study_json(const fs::path& study_dir) {
       SSL_CHECK(c.is_string(), file, ": \"columns\" must be a list of metric names");
       page.columns.push_back(c.get<std::string>());
     }
+  }
+  if (j.contains("against")) {
+    SSL_CHECK(j["against"].is_string(), file, ": \"against\" must be a pipeline key (a string)");
+    page.against = j["against"].get<std::string>();
   }
   for (const auto& a : j["arms"]) {
     SSL_CHECK(a.is_object() && a.contains("name") && a["name"].is_string() && a.contains("dir") && a["dir"].is_string(),
@@ -176,6 +182,61 @@ std::map<std::string, std::vector<Series>> loss_by_method(const std::vector<ArmR
     out[r.data.fact("method.type", "?")].push_back(std::move(s));
   }
   return out;
+}
+
+// Final metrics against the numeric pipeline key `key` of the arms (data.batch_size, trainer.epochs, ...):
+// one figure per metric, one line per method through its arms sorted by the key. Log x when
+// the values are positive and span a factor of 8 or more. Arms without a numeric value, or
+// without the metric, are named under the figures.
+std::string against_section(const std::vector<ArmRow>& rows, const std::string& key, const std::vector<std::string>& columns) {
+  std::string h = "<h2>Final metrics against " + xml_escape(key) + "</h2>\n";
+  std::vector<std::pair<const ArmRow*, double>> arms;
+  std::vector<std::string> skipped;
+  for (const auto& r : rows) {
+    const std::string v = r.data.fact(key);
+    char* end = nullptr;
+    const double x = v.empty() ? NAN : std::strtod(v.c_str(), &end);
+    if (v.empty() || end != v.c_str() + v.size() || !std::isfinite(x)) skipped.push_back(r.ref.name);
+    else arms.emplace_back(&r, x);
+  }
+  std::stable_sort(arms.begin(), arms.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+  bool positive = !arms.empty();
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& a : arms) {
+    positive = positive && a.second > 0;
+    lo = std::min(lo, a.second);
+    hi = std::max(hi, a.second);
+  }
+  const bool log_x = positive && hi >= 8 * lo;
+  std::vector<std::string> metrics = {"knn/top1", "linear/top1"};
+  for (const auto& c : columns)
+    if (std::find(metrics.begin(), metrics.end(), c) == metrics.end()) metrics.push_back(c);
+  std::string figures;
+  for (const auto& m : metrics) {
+    std::map<std::string, Series> by_method;
+    for (const auto& [r, x] : arms) {
+      const auto y = metric(*r, m);
+      if (!y) continue;
+      Series& s = by_method[r->data.fact("method.type", "?")];
+      s.name = r->data.fact("method.type", "?");
+      s.x.push_back(x);
+      s.y.push_back(*y);
+    }
+    if (by_method.empty()) continue;
+    std::vector<Series> series;
+    for (auto& [method, s] : by_method) series.push_back(std::move(s));
+    PlotOptions o{m + " against " + key, key, m, false, false, 640, 360};
+    o.log_x = log_x;
+    figures += figure(series, o);
+  }
+  if (figures.empty()) h += "<p class=\"none\">No arm has both a numeric " + xml_escape(key) + " and a final metric.</p>\n";
+  else h += "<div class=\"grid\">\n" + figures + "</div>\n";
+  if (!skipped.empty()) {
+    std::string names;
+    for (const auto& n : skipped) names += (names.empty() ? "" : ", ") + xml_escape(n);
+    h += "<p class=\"note\">Not plotted (no numeric " + xml_escape(key) + " in the resolved pipeline): " + names + ".</p>\n";
+  }
+  return h;
 }
 
 fs::path arm_dir(const fs::path& study_dir, const ArmRow& r) { return r.ref.dir.is_absolute() ? r.ref.dir : study_dir / r.ref.dir; }
@@ -295,6 +356,8 @@ std::string render_page(const fs::path& study_dir, const StudyPage& page, const 
   }
   h += any ? "</div>\n" : "</div><p class=\"none\">No accuracy metrics in any arm.</p>\n";
 
+  if (!page.against.empty()) h += against_section(rows, page.against, page.columns);
+
   h += "<h2>Training loss by step</h2>\n";
   const auto losses = loss_by_method(rows);
   if (losses.empty()) {
@@ -385,6 +448,7 @@ fs::path write_study(const fs::path& study_dir, const StudyPage& page) {
   if (ec) throw sdk::Error("cannot create the study folder " + study_dir.string() + ": " + ec.message());
   nlohmann::json j{{"name", page.name}, {"description", page.description}, {"arms", nlohmann::json::array()}};
   if (!page.columns.empty()) j["columns"] = page.columns;
+  if (!page.against.empty()) j["against"] = page.against;
   StudyPage relative = page;
   const fs::path base = fs::absolute(study_dir).lexically_normal();
   for (auto& r : relative.arms) {

@@ -19,6 +19,7 @@ struct StudyArmRef {
 struct StudyPage {
   std::string name, description;
   std::vector<std::string> columns;  // extra final metrics ("Selected metrics", results.csv)
+  std::string against;               // pipeline key the final metrics are plotted against ("" none)
   std::vector<StudyArmRef> arms;
 };
 

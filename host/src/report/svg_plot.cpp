@@ -5,13 +5,16 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 
 namespace ssl::host::report {
 
 namespace {
 constexpr int kLeft = 72, kTop = 34, kBottom = 48, kRight = 16, kLegendWidth = 170, kLegendRow = 17;
 
-bool drawable(double x, double y, bool log_y) { return std::isfinite(x) && std::isfinite(y) && (!log_y || y > 0); }
+bool drawable(double x, double y, const PlotOptions& o) {
+  return std::isfinite(x) && std::isfinite(y) && (!o.log_y || y > 0) && (!o.log_x || x > 0);
+}
 
 double nice_step(double range, int target) {
   const double raw = range / std::max(target, 1);
@@ -55,6 +58,22 @@ Axis log_axis(double lo, double hi) {
   a.hi = std::pow(10.0, std::ceil(std::log10(hi)));
   if (a.hi <= a.lo) a.hi = a.lo * 10;
   a.ticks = log_ticks(a.lo, a.hi);
+  return a;
+}
+
+// A log x axis for a few distinct values (batch sizes 32 ... 512): ticks at the values
+// themselves, a margin of a quarter on either side; many values get decade ticks.
+Axis log_value_axis(const std::vector<Series>& series, const PlotOptions& o, double lo, double hi) {
+  std::set<double> xs;
+  for (const auto& s : series)
+    for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i)
+      if (drawable(s.x[i], s.y[i], o)) xs.insert(s.x[i]);
+  if (xs.size() > 12) return log_axis(lo, hi);
+  Axis a;
+  a.log = true;
+  a.lo = lo / 1.25;
+  a.hi = hi * 1.25;
+  a.ticks.assign(xs.begin(), xs.end());
   return a;
 }
 
@@ -154,7 +173,7 @@ std::string svg_plot(const std::vector<Series>& series, const PlotOptions& o) {
   bool integer_x = true;
   for (const auto& s : series) {
     for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i) {
-      if (!drawable(s.x[i], s.y[i], o.log_y)) continue;
+      if (!drawable(s.x[i], s.y[i], o)) continue;
       integer_x = integer_x && s.x[i] == std::round(s.x[i]);
       xmin = std::min(xmin, s.x[i]);
       xmax = std::max(xmax, s.x[i]);
@@ -168,7 +187,7 @@ std::string svg_plot(const std::vector<Series>& series, const PlotOptions& o) {
     svg += text(kLeft + pw / 2.0, kTop + ph / 2.0, "no data", "middle", 13, " fill=\"#777\"");
     return svg + "</svg>\n";
   }
-  const Axis ax = linear_axis(xmin, xmax, std::max(2, pw / 60), integer_x && !o.points);
+  const Axis ax = o.log_x ? log_value_axis(series, o, xmin, xmax) : linear_axis(xmin, xmax, std::max(2, pw / 60), integer_x && !o.points);
   const Axis ay = o.log_y ? log_axis(ymin, ymax) : linear_axis(ymin, ymax, std::max(2, ph / 45));
   auto px = [&](double x) { return kLeft + ax.t(x) * pw; };
   auto py = [&](double y) { return kTop + ph - ay.t(y) * ph; };
@@ -186,7 +205,7 @@ std::string svg_plot(const std::vector<Series>& series, const PlotOptions& o) {
     svg += fmt::format("<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"#333\"/>\n", kLeft - 5, y, kLeft);
     svg += text(kLeft - 8, y + 4, format_number(t), "end", 11);
   }
-  svg += text(kLeft + pw / 2.0, o.height - 10, o.x_label, "middle", 12);
+  svg += text(kLeft + pw / 2.0, o.height - 10, o.x_label + (o.log_x ? " (log scale)" : ""), "middle", 12);
   const std::string ylab = o.y_label + (o.log_y ? " (log scale)" : "");
   svg += fmt::format("<text x=\"14\" y=\"{0:.1f}\" text-anchor=\"middle\" font-size=\"12\" "
                      "transform=\"rotate(-90 14 {0:.1f})\">{1}</text>\n",
@@ -200,7 +219,7 @@ std::string svg_plot(const std::vector<Series>& series, const PlotOptions& o) {
     const size_t n = std::min(s.x.size(), s.y.size());
     if (o.points) {
       for (size_t i = 0; i < n; ++i) {
-        if (!drawable(s.x[i], s.y[i], o.log_y)) continue;
+        if (!drawable(s.x[i], s.y[i], o)) continue;
         svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.2\" fill=\"{}\" fill-opacity=\"0.75\"/>\n",
                            px(s.x[i]), py(s.y[i]), color);
       }
@@ -209,7 +228,7 @@ std::string svg_plot(const std::vector<Series>& series, const PlotOptions& o) {
     // Undrawable points split the line into segments.
     std::vector<std::vector<std::pair<double, double>>> segments(1);
     for (size_t i = 0; i < n; ++i) {
-      if (!drawable(s.x[i], s.y[i], o.log_y)) {
+      if (!drawable(s.x[i], s.y[i], o)) {
         if (!segments.back().empty()) segments.emplace_back();
         continue;
       }

@@ -22,6 +22,7 @@ struct PlotOptions {
   bool points = false;  // a scatter plot: dots only, no lines
   int width = 600;      // whole figure, legend included
   int height = 340;
+  bool log_x = false;   // decades on x (positive x only)
 };
 
 std::string svg_plot(const std::vector<Series>& series, const PlotOptions& options);
