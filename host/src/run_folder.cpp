@@ -34,6 +34,16 @@ std::string resolved_pipeline_of(const fs::path& dir) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+std::string recorded_pipeline(const Registry& registry, const fs::path& dir) {
+  std::string text = resolved_pipeline_of(dir);
+  if (text.empty()) return text;
+  try {
+    return to_toml(load_pipeline(registry, dir / "pipeline.resolved.toml", {}));
+  } catch (const std::exception&) {
+    return text;
+  }
+}
+
 namespace {
 // Keys that change how a run is shown, not what it trains, as dotted paths.
 constexpr std::string_view kPresentationKeys[] = {"name", "description", "trainer.progress"};
@@ -172,11 +182,11 @@ struct Resume {
 // Refuses a pipeline that changes what the run is, then loads the newest intact checkpoint
 // into the method (refusing one that does not fit the model). Writes nothing to the folder
 // (but for setting damaged checkpoints aside).
-Resume prepare_resume(const Runtime& rt, const fs::path& dir, const std::string& resolved) {
+Resume prepare_resume(const Registry& registry, const Runtime& rt, const fs::path& dir, const std::string& resolved) {
   Resume r;
   r.recorded = resolved_pipeline_of(dir);
   if (!r.recorded.empty()) {
-    ResumeDiff diff = resume_diff(r.recorded, resolved);
+    ResumeDiff diff = resume_diff(recorded_pipeline(registry, dir), resolved);
     if (!diff.conflicts.empty()) {
       std::string msg = "--resume: the pipeline changes what the run in " + dir.string() + " trains:";
       for (size_t i = 0; i < std::min<size_t>(diff.conflicts.size(), 8); ++i) msg += "\n  " + diff.conflicts[i];
@@ -214,7 +224,7 @@ TrainOutcome train_in_folder(const Registry& registry, const Pipeline& p, const 
   Runtime rt = build_runtime(p, registry, dir);
   const std::string resolved = to_toml(p);
   std::optional<Resume> resume;
-  if (request.start == Start::Resume) resume = prepare_resume(rt, dir, resolved);
+  if (request.start == Start::Resume) resume = prepare_resume(registry, rt, dir, resolved);
   // The run is known to start: from here on the folder changes.
   if (resume) record_resume_changes(dir, *resume);
   std::error_code ec;

@@ -35,6 +35,12 @@ RunRequest::Start plan_start(RunRequest::Start requested, const RunFolderState& 
 
 // The pipeline.resolved.toml of the folder ("" when missing).
 std::string resolved_pipeline_of(const std::filesystem::path& dir);
+// The recorded pipeline as this ssl-host resolves it, for comparing with a requested one: keys
+// added to ssl-host or a plugin since the run was recorded get their defaults (a new key's
+// default keeps the old behaviour), so upgrading does not make a finished run look like a
+// different experiment. A record this version cannot resolve (a key since removed, a plugin
+// not loaded) is returned as recorded. Empty when the folder has no record.
+std::string recorded_pipeline(const Registry& registry, const std::filesystem::path& dir);
 
 // True when two resolved pipelines describe the same experiment: equal but for the keys that
 // only change how a run is shown (the top-level `name` and `description`, `trainer.progress`): a reworded

@@ -68,7 +68,7 @@ std::vector<ArmPlan> plan_arms(const Registry& registry, const Study& study, con
       continue;
     }
     if (holds_run(plan.dir)) {
-      const bool same = same_experiment(resolved_pipeline_of(plan.dir), to_toml(*plan.pipeline));
+      const bool same = same_experiment(recorded_pipeline(registry, plan.dir), to_toml(*plan.pipeline));
       if (!same && !overwrite) {
         errors.push_back({arm.pos, "arm '" + arm.name + "': " + plan.dir.string() +
                                        " holds a run of a different pipeline; retrain it with --overwrite, or give "

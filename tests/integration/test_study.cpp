@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <sstream>
 
 #include "run_host.h"
@@ -120,6 +121,22 @@ TEST_CASE("a study trains every arm, compares them on one page and is up to date
   auto quiet = run_host(cmd + " --set trainer.progress=none");
   CHECK(quiet.code == 0);
   CHECK(quiet.out.find("== arm") == std::string::npos);
+
+  // A run recorded before a key existed (here: the record lacks `lars_clip_lr`) is the same
+  // experiment when the key is at its default now, and a different one when it is not.
+  const fs::path record = study / "lr_high" / "pipeline.resolved.toml";
+  const std::string recorded = slurp(record);
+  const auto key_at = recorded.find("lars_clip_lr = false\n");
+  REQUIRE(key_at != std::string::npos);
+  std::ofstream(record, std::ios::trunc) << recorded.substr(0, key_at) + recorded.substr(key_at + 21);
+  auto upgraded = run_host(cmd);
+  INFO(upgraded.out << upgraded.err);
+  CHECK(upgraded.code == 0);
+  CHECK(upgraded.out.find("== arm") == std::string::npos);
+  auto clipped = run_host(cmd + " --set optimizer.lars_clip_lr=true");
+  CHECK(clipped.code == 2);
+  CHECK(clipped.err.find("holds a run of a different pipeline") != std::string::npos);
+  std::ofstream(record, std::ios::trunc) << recorded;
 
   // A different pipeline in an arm's folder is refused (nothing trains) unless --overwrite.
   auto changed = run_host(cmd + " --set trainer.epochs=1");
