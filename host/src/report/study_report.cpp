@@ -186,8 +186,8 @@ std::map<std::string, std::vector<Series>> loss_by_method(const std::vector<ArmR
 
 // Final metrics against the numeric pipeline key `key` of the arms (data.batch_size, trainer.epochs, ...):
 // one figure per metric, one line per method through its arms sorted by the key. Log x when
-// the values are positive and span a factor of 8 or more. Arms without a numeric value, or
-// without the metric, are named under the figures.
+// the values are positive and span a factor of 8 or more. Arms without a numeric value are
+// named under the figures; an arm without a metric is left out of that metric's figure.
 std::string against_section(const std::vector<ArmRow>& rows, const std::string& key, const std::vector<std::string>& columns) {
   std::string h = "<h2>Final metrics against " + xml_escape(key) + "</h2>\n";
   std::vector<std::pair<const ArmRow*, double>> arms;
