@@ -94,6 +94,27 @@ TEST_CASE("a refused --resume leaves the run folder as it was") {
   CHECK(slurp(d / "run" / "pipeline.before_step_8.toml") == resolved);
 }
 
+TEST_CASE("a run recorded before a key existed resumes: the missing key counts as its default") {
+  const fs::path d = scratch_dir("safe_upgrade");
+  REQUIRE(run_smoke(d / "run", "--stop-at-step 4").code == 0);
+  // The record of a version without `lars_clip_lr`: the line is not there.
+  const fs::path record = d / "run" / "pipeline.resolved.toml";
+  std::string recorded = slurp(record);
+  const auto at = recorded.find("lars_clip_lr = false\n");
+  REQUIRE(at != std::string::npos);
+  recorded.erase(at, 21);
+  std::ofstream(record, std::ios::trunc) << recorded;
+  auto resumed = run_smoke(d / "run", "--resume --stop-at-step 6");
+  INFO(resumed.out << resumed.err);
+  CHECK(resumed.code == 0);
+  CHECK(resumed.out.find("lars_clip_lr") == std::string::npos);  // no change to report
+  CHECK_FALSE(fs::exists(d / "run" / "pipeline.before_step_4.toml"));
+  // Set to something else than the default, the key is a change the resume reports.
+  auto clipped = run_smoke(d / "run", "--resume --set optimizer.lars_clip_lr=true --stop-at-step 8");
+  CHECK(clipped.code == 0);
+  CHECK_THAT(clipped.out, Catch::Contains("resume: optimizer.lars_clip_lr: false -> true"));
+}
+
 TEST_CASE("a second process on a run folder is refused naming the first one's PID, kill -9 frees it") {
   const fs::path d = scratch_dir("safe_lock");
   const fs::path run = d / "run";

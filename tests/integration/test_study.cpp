@@ -164,7 +164,7 @@ TEST_CASE("an interrupted arm is resumed by the next run of the study") {
                     " --set trainer.progress=plain");
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
-  CHECK(r.out.find("lr_high                  resume") != std::string::npos);
+  CHECK(r.out.find("  lr_high resume ") != std::string::npos);  // the name column is as wide as the longest name
   CHECK(r.out.find("resuming at epoch 1 step 5") != std::string::npos);
   CHECK(lines_of(study / "results.csv")[1].rfind("lr_high,finished (resumed)", 0) == 0);
 }
