@@ -18,7 +18,7 @@ class BYOL final : public nn::ProjectedMethod {
  public:
   BYOL(const sdk::Config& cfg, const sdk::BuildContext& ctx)
       : nn::ProjectedMethod(cfg, ctx, "byol"),
-        predictor_(cfg.get_bool("predictor") ? register_predictor(cfg) : nn::MLPHead(nullptr)) {
+        predictor_(register_optional_predictor(cfg)) {
     register_target(cfg, ctx);
   }
 
@@ -27,9 +27,8 @@ class BYOL final : public nn::ProjectedMethod {
     // Grill et al. 2020: projector and predictor L(4096)-BN-ReLU-L(256).
     nn::add_head_keys(s, "proj", "projector", nn::HeadDefaults{4096, 256, 2, true, false});
     nn::add_head_keys(s, "pred", "predictor", nn::HeadDefaults{4096, 0, 2, true, false});
-    s.add_bool("predictor", true,
-               "the online predictor; false regresses the target's projection with the online "
-               "projection itself (the ablation that collapses in the BYOL paper)");
+    nn::add_predictor_switch(s, "the online predictor; false regresses the target's projection with the online "
+                                "projection itself (the ablation that collapses in the BYOL paper)");
     nn::add_momentum_keys(s, 0.99, 1.0,
                           "BYOL: 0.99 -> 1.0 cosine; 0.996 at batch 4096 on ImageNet; 0 makes the "
                           "target the online network itself, SimSiam with BYOL's heads");
@@ -40,8 +39,8 @@ class BYOL final : public nn::ProjectedMethod {
   sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo& info) override {
     const at::Tensor z1 = project(batch.views[0]);
     const at::Tensor z2 = project(batch.views[1]);
-    const at::Tensor p1 = predictor_ ? predictor_->forward(z1) : z1;
-    const at::Tensor p2 = predictor_ ? predictor_->forward(z2) : z2;
+    const at::Tensor p1 = predict(predictor_, z1);
+    const at::Tensor p2 = predict(predictor_, z2);
     const at::Tensor t1 = target_->forward(batch.views[0]);  // no gradient by construction
     const at::Tensor t2 = target_->forward(batch.views[1]);
     sdk::StepOutput out;

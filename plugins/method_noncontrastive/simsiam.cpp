@@ -20,7 +20,7 @@ class SimSiam final : public nn::ProjectedMethod {
  public:
   SimSiam(const sdk::Config& cfg, const sdk::BuildContext& ctx)
       : nn::ProjectedMethod(cfg, ctx, "simsiam"),
-        predictor_(cfg.get_bool("predictor") ? register_predictor(cfg) : nn::MLPHead(nullptr)),
+        predictor_(register_optional_predictor(cfg)),
         stop_gradient_(cfg.get_bool("stop_gradient")), fixed_predictor_lr_(cfg.get_bool("fixed_predictor_lr")) {}
 
   static sdk::Schema schema() {
@@ -29,9 +29,8 @@ class SimSiam final : public nn::ProjectedMethod {
     // predictor L(2048 -> 512)-BN-ReLU-L(-> 2048). (Solo-learn CIFAR: the same widths.)
     nn::add_head_keys(s, "proj", "projector", nn::HeadDefaults{2048, 2048, 3, true, true});
     nn::add_head_keys(s, "pred", "predictor", nn::HeadDefaults{512, 0, 2, true, false});
-    s.add_bool("predictor", true,
-               "the predictor; false compares the two projections directly (the ablation that "
-               "collapses, Chen & He Table 1)");
+    nn::add_predictor_switch(s, "the predictor; false compares the two projections directly (the ablation that "
+                                "collapses, Chen & He Table 1)");
     s.add_bool("stop_gradient", true, "stop the gradient through the target z (false: the ablation that collapses)");
     s.add_bool("fixed_predictor_lr", true,
                "keep the predictor's learning rate at the base lr, unscheduled (SimSiam Sec. 4.2)");
@@ -43,8 +42,8 @@ class SimSiam final : public nn::ProjectedMethod {
   sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo&) override {
     const at::Tensor z1 = project(batch.views[0]);
     const at::Tensor z2 = project(batch.views[1]);
-    const at::Tensor p1 = predictor_ ? predictor_->forward(z1) : z1;
-    const at::Tensor p2 = predictor_ ? predictor_->forward(z2) : z2;
+    const at::Tensor p1 = predict(predictor_, z1);
+    const at::Tensor p2 = predict(predictor_, z2);
     const at::Tensor t1 = stop_gradient_ ? z1.detach() : z1;
     const at::Tensor t2 = stop_gradient_ ? z2.detach() : z2;
     sdk::StepOutput out;

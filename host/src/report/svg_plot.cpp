@@ -63,11 +63,8 @@ Axis log_axis(double lo, double hi) {
 
 // A log x axis for a few distinct values (batch sizes 32 ... 512): ticks at the values
 // themselves, a margin of a quarter on either side; many values get decade ticks.
-Axis log_value_axis(const std::vector<Series>& series, const PlotOptions& o, double lo, double hi) {
-  std::set<double> xs;
-  for (const auto& s : series)
-    for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i)
-      if (drawable(s.x[i], s.y[i], o)) xs.insert(s.x[i]);
+// `xs`: the drawable x values, lo and hi their extremes.
+Axis log_value_axis(const std::set<double>& xs, double lo, double hi) {
   if (xs.size() > 12) return log_axis(lo, hi);
   Axis a;
   a.log = true;
@@ -171,9 +168,11 @@ std::string svg_plot(const std::vector<Series>& series, const PlotOptions& o) {
 
   double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin, ymin = xmin, ymax = -xmin;
   bool integer_x = true;
+  std::set<double> xs;  // distinct x values, for a log x axis
   for (const auto& s : series) {
     for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i) {
       if (!drawable(s.x[i], s.y[i], o)) continue;
+      if (o.log_x) xs.insert(s.x[i]);
       integer_x = integer_x && s.x[i] == std::round(s.x[i]);
       xmin = std::min(xmin, s.x[i]);
       xmax = std::max(xmax, s.x[i]);
@@ -187,7 +186,7 @@ std::string svg_plot(const std::vector<Series>& series, const PlotOptions& o) {
     svg += text(kLeft + pw / 2.0, kTop + ph / 2.0, "no data", "middle", 13, " fill=\"#777\"");
     return svg + "</svg>\n";
   }
-  const Axis ax = o.log_x ? log_value_axis(series, o, xmin, xmax) : linear_axis(xmin, xmax, std::max(2, pw / 60), integer_x && !o.points);
+  const Axis ax = o.log_x ? log_value_axis(xs, xmin, xmax) : linear_axis(xmin, xmax, std::max(2, pw / 60), integer_x && !o.points);
   const Axis ay = o.log_y ? log_axis(ymin, ymax) : linear_axis(ymin, ymax, std::max(2, ph / 45));
   auto px = [&](double x) { return kLeft + ax.t(x) * pw; };
   auto py = [&](double y) { return kTop + ph - ay.t(y) * ph; };

@@ -13,6 +13,8 @@ void add_head_keys(sdk::Schema& s, const std::string& prefix, const std::string&
              "BatchNorm without affine after the last Linear of the " + what + " (SimSiam, MoCo v3 projectors)");
 }
 
+void add_predictor_switch(sdk::Schema& s, const std::string& doc) { s.add_bool("predictor", true, doc); }
+
 MLPHead make_head(const sdk::Config& cfg, const std::string& prefix, int64_t in_dim, int64_t out_dim) {
   const int64_t out = out_dim > 0 ? out_dim : cfg.get_int(prefix + "_dim");
   return MLPHead(MLPHeadOptions(in_dim, cfg.get_int(prefix + "_hidden_dim"), out)
@@ -44,6 +46,10 @@ ProjectedMethod::ProjectedMethod(const sdk::Config& cfg, const sdk::BuildContext
 MLPHead ProjectedMethod::register_predictor(const sdk::Config& cfg) {
   const int64_t dim = cfg.get_int("proj_dim");
   return register_module("predictor", make_head(cfg, "pred", dim, dim));
+}
+
+MLPHead ProjectedMethod::register_optional_predictor(const sdk::Config& cfg) {
+  return cfg.get_bool("predictor") ? register_predictor(cfg) : MLPHead(nullptr);
 }
 
 void ProjectedMethod::register_target(const sdk::Config& cfg, const sdk::BuildContext& ctx) {

@@ -35,6 +35,10 @@ struct HeadDefaults {
 SSL_SDK_API void add_head_keys(sdk::Schema& schema, const std::string& prefix,
                                const std::string& what, const HeadDefaults& defaults);
 
+// The "predictor" switch of a method whose predictor can be removed (BYOL, SimSiam): a bool
+// key, default true; `doc` says what false does. See ProjectedMethod::register_optional_predictor.
+SSL_SDK_API void add_predictor_switch(sdk::Schema& schema, const std::string& doc);
+
 // The head those keys describe: [N, in_dim] -> [N, out_dim]; out_dim <= 0 reads <prefix>_dim.
 SSL_SDK_API MLPHead make_head(const sdk::Config& cfg, const std::string& prefix, int64_t in_dim,
                               int64_t out_dim = 0);
@@ -68,6 +72,10 @@ class SSL_SDK_API ProjectedMethod : public sdk::Method {
   // [N, proj_dim] (BYOL, SimSiam, MoCo v3, NNCLR); the schema adds
   // add_head_keys(s, "pred", ..., {hidden, 0, ...}) (no pred_dim: the output is proj_dim wide).
   MLPHead register_predictor(const sdk::Config& cfg);
+  // register_predictor(cfg), or a null head when the add_predictor_switch key is false.
+  MLPHead register_optional_predictor(const sdk::Config& cfg);
+  // head(z), or z itself for a null head (no predictor).
+  static at::Tensor predict(MLPHead& head, const at::Tensor& z) { return head ? head->forward(z) : z; }
   // Registers the submodule "target" as target_: a MomentumEncoder of a new backbone
   // (ctx.make_backbone) and a copy of the projector, initialised from the online ones (BYOL,
   // MoCo v2 / v3); the schema adds add_momentum_keys. From then on after_step moves it toward
