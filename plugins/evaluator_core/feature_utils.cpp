@@ -28,6 +28,8 @@ sdk::Features extract_split(sdk::EvalContext& ctx, const sdk::FeatureRequest& re
   // reported together with the most likely cause.
   try {
     f = ctx.features->extract(request);
+  } catch (const sdk::Interrupted&) {
+    throw;  // a stop requested by SIGINT/SIGTERM, not a missing split: the host checkpoints and exits
   } catch (const c10::Error& e) {
     SSL_FAIL(needs_split(evaluator, request.split), " if it has none (extracting ", sdk::split_name(request.split),
              " features failed: ", e.what_without_backtrace(), ")");

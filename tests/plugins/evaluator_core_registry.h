@@ -22,6 +22,7 @@ inline SpecStore evaluator_core_components() { return SpecStore{ssl_static_plugi
 
 // Serves fixed features per (split, representation); a missing split throws like a host
 // without [data.test]. max_samples keeps the first rows; augmented views come from `pairs`.
+// `interrupt` makes it throw what the host's extraction throws once a stop was requested.
 class FakeFeatureSource : public sdk::FeatureSource {
  public:
   struct Entry {
@@ -34,6 +35,7 @@ class FakeFeatureSource : public sdk::FeatureSource {
   }
   sdk::Features extract(const sdk::FeatureRequest& request) override {
     ++calls;
+    if (interrupt) throw sdk::Interrupted("stopped by a signal");  // as the host's extraction on SIGTERM
     auto it = entries.find({static_cast<int>(request.split), static_cast<int>(request.representation)});
     if (it == entries.end())
       throw sdk::Error(std::string("no ") + sdk::split_name(request.split) + " dataset configured");
@@ -51,6 +53,7 @@ class FakeFeatureSource : public sdk::FeatureSource {
   std::map<std::pair<int, int>, Entry> entries;
   int64_t classes = 0;
   int calls = 0;
+  bool interrupt = false;  // every extract() throws sdk::Interrupted, as after SIGINT/SIGTERM
 };
 
 }  // namespace ssl::test

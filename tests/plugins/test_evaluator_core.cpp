@@ -141,6 +141,24 @@ TEST_CASE("knn without a test split fails with a clear error", "[evaluator_core]
                     Catch::Contains("linear needs a test split: add [data.test] to the pipeline"));
 }
 
+TEST_CASE("a stop requested during feature extraction passes through every evaluator unchanged", "[evaluator_core]") {
+  // The host checkpoints and exits 130 on sdk::Interrupted; an evaluator that wrapped it in its
+  // own error (as "needs a test split" once did) turned Ctrl-C into a failed run.
+  at::manual_seed(16);
+  FakeFeatureSource source;
+  for (Split split : {Split::Train, Split::Test})
+    for (auto repr : {ssl::sdk::Representation::Backbone, ssl::sdk::Representation::Embedding})
+      source.set(split, repr, {at::randn({20, 4}), at::randint(0, 2, {20}, at::kLong), at::randn({2, 20, 4})});
+  source.classes = 2;
+  source.interrupt = true;
+  auto ctx = context(source);
+  for (const char* name : {"knn", "linear", "balance", "collapse", "clustering"}) {
+    INFO(name);
+    CHECK_THROWS_AS(build(name)->evaluate(ctx), ssl::sdk::Interrupted);
+  }
+  CHECK(source.calls >= 5);
+}
+
 TEST_CASE("knn and linear refuse unlabelled data with a clear error", "[evaluator_core]") {
   at::manual_seed(15);
   FakeFeatureSource source;
