@@ -58,6 +58,13 @@ int64_t checksum(const NamedTensors& entries) {
   }
   return static_cast<int64_t>(crc);
 }
+
+StreamPosition stream_entry(const fs::path& path, const std::string& name, const at::Tensor& t) {
+  SSL_CHECK(t.dim() == 1 && t.numel() == 2 && t.scalar_type() == at::kLong, path.string(), ": ", name,
+            " must hold two integers (pass, batch)");
+  const at::Tensor c = t.contiguous();
+  return StreamPosition{c[0].item<int64_t>(), c[1].item<int64_t>()};
+}
 }  // namespace
 
 namespace {
@@ -126,6 +133,8 @@ void save_checkpoint(const fs::path& path, const Checkpoint& c) {
   all.emplace_back("meta/epoch", at::tensor(c.position.epoch));
   all.emplace_back("meta/step", at::tensor(c.position.step));
   all.emplace_back("meta/step_in_epoch", at::tensor(c.position.step_in_epoch));
+  for (const auto& [name, at] : c.streams)
+    all.emplace_back("meta/stream/" + name, at::tensor(std::vector<int64_t>{at.pass, at.batch}));
   for (const auto& [n, t] : c.model) all.emplace_back("model/" + n, t);
   for (const auto& [n, t] : c.optimizer) all.emplace_back("optim/" + n, t);
   all.emplace_back(kChecksumKey, at::tensor(checksum(all)));
@@ -143,6 +152,7 @@ Checkpoint load_checkpoint(const fs::path& path) {
     else if (name == "meta/epoch") c.position.epoch = t.item<int64_t>();
     else if (name == "meta/step") c.position.step = t.item<int64_t>();
     else if (name == "meta/step_in_epoch") c.position.step_in_epoch = t.item<int64_t>();
+    else if (name.rfind("meta/stream/", 0) == 0) c.streams.emplace_back(name.substr(12), stream_entry(path, name, t));
     else if (name.rfind("model/", 0) == 0) c.model.emplace_back(name.substr(6), t);
     else if (name.rfind("optim/", 0) == 0) c.optimizer.emplace_back(name.substr(6), t);
   }

@@ -25,8 +25,19 @@ struct TrainPosition {
   int64_t step_in_epoch = 0;  // batches of `epoch` already consumed
 };
 
+// Where one domain's endless stream of batches stands (batch_stream.h): the next batch is
+// batch `batch` of pass `pass` (a pass is one seeded shuffle of the domain's data).
+struct StreamPosition {
+  int64_t pass = 0;
+  int64_t batch = 0;
+  bool operator==(const StreamPosition& o) const { return pass == o.pass && batch == o.batch; }
+};
+
 struct Checkpoint {
   TrainPosition position;
+  // Each domain's stream at `position` ("train"; "source" and "target"), for the record and
+  // checked on resume; empty in checkpoints written before streams were recorded.
+  std::vector<std::pair<std::string, StreamPosition>> streams;
   NamedTensors model;      // method parameters and buffers (backbone, heads, targets, queues)
   NamedTensors optimizer;  // optimizer state
 };

@@ -114,7 +114,7 @@ void print_text_entry(const ComponentEntry& e) {
   fmt::print("{}\n", e.id());
   fmt::print("  plugin: {} {}\n  file:   {}\n  doc:    {}\n\n", e.plugin->name, e.plugin->version, e.plugin->path.string(),
              e.spec.doc);
-  if (const std::string note = labels_note(e); !note.empty()) fmt::print("  {}\n\n", note);
+  if (const std::string note = data_note(e); !note.empty()) fmt::print("  {}\n\n", note);
   if (e.spec.schema.keys().empty()) fmt::print("  (no keys)\n");
   else print_schema_table(e.spec.schema);
   const sdk::Schema& common_keys = common_component_schema(e.kind());

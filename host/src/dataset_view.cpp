@@ -33,15 +33,20 @@ DatasetView::DatasetView(std::shared_ptr<sdk::Dataset> base, const sdk::Config& 
   SSL_CHECK(static_cast<int64_t>(all_labels.size()) == n, name_, ": labels() returned ", all_labels.size(),
             " labels for ", n, " images");
 
-  // Class filter.
+  // Part k of n, then the class filter.
+  const auto part = common.get_int_list("part");
+  SSL_CHECK(part.empty() || (part.size() == 2 && part[1] >= 1 && part[0] >= 0 && part[0] < part[1]), name_,
+            ": part = [k, n] keeps part k of n (0 <= k < n), got ", sdk::format_value(sdk::Value(part)));
   const auto classes = common.get_int_list("classes");
   std::vector<int64_t> keep;
   keep.reserve(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     const int64_t y = all_labels[static_cast<size_t>(i)];
+    if (!part.empty() && i % part[1] != part[0]) continue;
     if (classes.empty() || std::find(classes.begin(), classes.end(), y) != classes.end()) keep.push_back(i);
   }
-  SSL_CHECK(!keep.empty(), name_, ": no image has one of the labels in 'classes'");
+  SSL_CHECK(!keep.empty(), name_, ": no image ", part.empty() ? "" : "of the part ", "has one of the labels in 'classes'");
+  style_ = parse_image_style(common.get_string("style"));
 
   // Long-tail subsampling: class rank by label order (the classes filter order if given).
   const double ratio = common.get_float("imbalance_ratio");
@@ -110,6 +115,7 @@ sdk::Sample DatasetView::get(int64_t i) const {
   if (!cache_) {
     sdk::Sample s = base_->get(indices_[k]);
     SSL_CHECK(!s.image.empty(), name_, ": image ", indices_[k], " is empty");
+    s.image = apply_image_style(s.image, style_);
     return s;
   }
   {
@@ -118,6 +124,7 @@ sdk::Sample DatasetView::get(int64_t i) const {
   }
   sdk::Sample s = base_->get(indices_[k]);
   SSL_CHECK(!s.image.empty(), name_, ": image ", indices_[k], " is empty");
+  s.image = apply_image_style(s.image, style_);
   std::lock_guard<std::mutex> lock(locks_[k % kLockStripes]);
   cached_[k] = s.image;
   return s;

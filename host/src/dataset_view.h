@@ -1,13 +1,15 @@
 #pragma once
-// The options every dataset shares, as one mechanism: a seeded subset (count or fraction),
-// a class filter, long-tail subsampling, a per-class cap and an in-memory cache of decoded
-// images, applied in that order: classes, imbalance_ratio, per_class, subset. Wraps any
-// sdk::Dataset and maps view indices to the dataset's own.
+// The options every dataset shares, as one mechanism: a part of n (by index), a class filter,
+// long-tail subsampling, a per-class cap, a seeded subset (count or fraction), applied in that
+// order: part, classes, imbalance_ratio, per_class, subset; then a deterministic restyling of
+// every image (image_style.h) and an in-memory cache of decoded images. Wraps any sdk::Dataset
+// and maps view indices to the dataset's own.
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "image_style.h"
 #include "ssl/sdk/config.h"
 #include "ssl/sdk/dataset.h"
 
@@ -35,6 +37,7 @@ class DatasetView {
   std::string name_;
   sdk::DatasetInfo info_;
   std::vector<int64_t> indices_, labels_;
+  ImageStyle style_ = ImageStyle::None;
   bool cache_ = false;
   mutable std::vector<cv::Mat> cached_;
   mutable std::unique_ptr<std::mutex[]> locks_;  // striped locks for the cache

@@ -58,7 +58,7 @@ sdk::Features ModelFeatureSource::extract(const sdk::FeatureRequest& request) {
     if (auto it = cache_.find(whole); req.augmented_views == 0 && it != cache_.end()) {
       const at::Tensor rows = at::tensor(opt.subset, at::kLong);
       sdk::Features out{it->second.values.index_select(0, rows), it->second.labels.index_select(0, rows),
-                        it->second.indices.index_select(0, rows)};
+                        it->second.indices.index_select(0, rows), it->second.class_ids};
       cache_.emplace(key, out);
       return out;
     }
@@ -72,6 +72,8 @@ sdk::Features ModelFeatureSource::extract(const sdk::FeatureRequest& request) {
   } else {
     chains = rt_.eval_chain;
   }
+  const bool predictions = req.representation == sdk::Representation::Predictions;
+  const std::vector<int64_t> classes = predictions ? rt_.method->prediction_classes() : std::vector<int64_t>{};
   Loader loader(data, chains, nullptr, opt);
   loader.start_epoch(0);
 
@@ -86,7 +88,8 @@ sdk::Features ModelFeatureSource::extract(const sdk::FeatureRequest& request) {
       for (size_t v = 0; v < batch->views.size(); ++v) {
         at::Tensor x = batch->views[v].to(rt_.device);
         at::Tensor f = req.representation == sdk::Representation::Embedding ? rt_.method->embed(x)
-                                                                            : rt_.method->backbone()->forward(x);
+                       : predictions                                       ? class_predictions(x, classes)
+                                                                           : rt_.method->backbone()->forward(x);
         per_view[v].push_back(f.detach().to(at::kCPU, at::kFloat));
       }
       labels.push_back(batch->labels);
@@ -104,8 +107,20 @@ sdk::Features ModelFeatureSource::extract(const sdk::FeatureRequest& request) {
   out.values = req.augmented_views > 0 ? at::stack(views, 0) : views.front();
   out.labels = at::cat(labels, 0);
   out.indices = at::cat(indices, 0);
+  if (predictions) out.class_ids = at::tensor(classes, at::kLong);
   cache_.emplace(key, out);
   return out;
+}
+
+at::Tensor ModelFeatureSource::class_predictions(const at::Tensor& images, const std::vector<int64_t>& classes) const {
+  const std::string who = "method " + rt_.pipeline->method.type();
+  at::Tensor p = rt_.method->predict(images);
+  SSL_CHECK(p.defined(), who, " makes no class predictions (Method::predict), which an evaluator asked for: use a "
+                         "method with a classifier (e.g. dance, source_only)");
+  SSL_CHECK(p.dim() == 2 && p.size(0) == images.size(0) && p.size(1) == int64_t(classes.size()) && !classes.empty(),
+            who, ": predict() returned ", p.sizes(), " for ", images.size(0), " images and ", classes.size(),
+            " prediction_classes()");
+  return p;
 }
 
 const sdk::Features* ModelFeatureSource::largest_plain(sdk::Split split, sdk::Representation representation) const {

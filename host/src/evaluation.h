@@ -35,6 +35,9 @@ class ModelFeatureSource final : public sdk::FeatureSource {
   const sdk::Features* largest_plain(sdk::Split split, sdk::Representation representation) const;
 
  private:
+  // The method's predict() of a batch, checked against its prediction_classes().
+  at::Tensor class_predictions(const at::Tensor& images, const std::vector<int64_t>& classes) const;
+
   Runtime& rt_;
   FeatureUse use_;
   int64_t extractions_ = 0;

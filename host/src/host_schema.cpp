@@ -123,6 +123,13 @@ const sdk::Schema& common_component_schema(sdk::Kind kind) {
   static const sdk::Schema none;
   static const sdk::Schema dataset = [] {
     sdk::Schema s;
+    s.add_int_list("part", {},
+                   "[k, n]: keep part k of n of the images, those whose index i has i mod n = k (disjoint parts "
+                   "of one split for two domains; applied first; empty: all)");
+    s.add_string("style", "none",
+                 "deterministic restyling of every image: sketch (inverted edge magnitude, dark strokes on white), "
+                 "inverted (255 - x), none")
+        .choices({"none", "sketch", "inverted"});
     s.add_int("subset", 0, "keep a seeded random subset of this many images (0: all)").min(0);
     s.add_float("subset_fraction", 1.0, "keep a seeded random fraction of the images").greater_than(0).max(1);
     s.add_int_list("classes", {}, "keep only these labels (empty: all)");

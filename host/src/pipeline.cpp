@@ -170,8 +170,8 @@ class Validator {
   const Registry& registry_;
 };
 
-const std::vector<std::string> kSections = {"data", "views", "eval_ops", "backbone", "method",
-                                            "optimizer", "schedule", "trainer", "evaluators", "alarms"};
+const std::vector<std::string> kSections = {"data",      "views",    "target_views", "eval_ops",   "backbone", "method",
+                                            "optimizer", "schedule", "trainer",      "evaluators", "alarms"};
 
 }  // namespace
 
@@ -199,28 +199,46 @@ Pipeline resolve_pipeline(const Node& root, const Registry& registry, const fs::
     return *n;
   };
 
-  // [data] with [data.train] and optional [data.test] and [data.eval_train]
+  // [data] with [data.train] (or [data.source] and [data.target]) and optional [data.test]
+  // and [data.eval_train]
   const Node data = table_or_empty("data");
-  p.data = v.section(data, data_schema(), "[data]", {"train", "test", "eval_train"});
-  if (const Node* train = data.find("train")) {
+  p.data = v.section(data, data_schema(), "[data]", {"train", "source", "target", "test", "eval_train"});
+  const Node* train = data.find("train");
+  const Node* source = data.find("source");
+  const Node* target = data.find("target");
+  if (train && source) {
+    v.error(source->pos, "[data.train] and [data.source] are both given: a two-domain pipeline names its labelled "
+                         "data [data.source] (with an unlabelled [data.target]), a one-domain pipeline [data.train]");
+  } else if (source) {
+    p.train_data = v.component(*source, sdk::Kind::Dataset, "data.source");
+    if (!target)
+      v.error(source->pos, "[data.source] needs [data.target]: the unlabelled data of the other domain (a "
+                           "one-domain pipeline names its data [data.train])");
+  } else if (train) {
     p.train_data = v.component(*train, sdk::Kind::Dataset, "data.train");
   } else {
-    v.error(data.pos, "missing [data.train]: the training dataset (e.g. type = \"idx\")");
+    v.error(data.pos, "missing [data.train]: the training dataset (e.g. type = \"idx\"; a two-domain pipeline: "
+                      "[data.source] and [data.target])");
+  }
+  if (target) {
+    p.target_data = v.component(*target, sdk::Kind::Dataset, "data.target");
+    if (train && !source)
+      v.error(target->pos, "[data.target] pairs with a labelled [data.source]: rename [data.train] to [data.source]");
   }
   if (const Node* test = data.find("test")) p.test_data = v.component(*test, sdk::Kind::Dataset, "data.test");
   if (const Node* eval_train = data.find("eval_train"))
     p.eval_train_data = v.component(*eval_train, sdk::Kind::Dataset, "data.eval_train");
 
-  // [[views]] groups, each with [[views.ops]]
+  // [[views]] groups, each with [[views.ops]]; [[target_views]] likewise
   const size_t errors_before_views = v.errors.size();
-  if (const Node* views = v.table_array(root, "views")) {
-    p.views_pos = views->pos;
-    for (size_t g = 0; g < views->array.size(); ++g) {
-      const Node& group = views->array[g];
-      const std::string role = "views." + std::to_string(g);
+  auto view_groups = [&](const Node& array, const std::string& key) {
+    std::vector<ViewGroup> groups;
+    for (size_t g = 0; g < array.array.size(); ++g) {
+      const Node& group = array.array[g];
+      const std::string role = key + "." + std::to_string(g);
       ViewGroup vg;
       vg.pos = group.pos;
-      sdk::Config c = v.section(group, view_group_schema(), "[[views]] #" + std::to_string(g), {"ops"});
+      sdk::Config c = v.section(group, view_group_schema(), "[[" + key + "]] #" + std::to_string(g), {"ops"});
       if (c.has("count")) vg.count = c.get_int("count");
       if (c.has("name")) vg.name = c.get_string("name");
       if (const Node* ops = v.table_array(group, "ops")) {
@@ -228,10 +246,21 @@ Pipeline resolve_pipeline(const Node& root, const Registry& registry, const fs::
           vg.ops.push_back(v.component(ops->array[i], sdk::Kind::Augmentation, role + ".ops." + std::to_string(i)));
         }
       }
-      p.views.push_back(std::move(vg));
+      groups.push_back(std::move(vg));
     }
-  } else {
-    p.views_pos = top;
+    return groups;
+  };
+  p.views_pos = top;
+  if (const Node* views = v.table_array(root, "views")) {
+    p.views_pos = views->pos;
+    p.views = view_groups(*views, "views");
+  }
+  p.target_views_pos = p.views_pos;
+  if (const Node* views = v.table_array(root, "target_views")) {
+    p.target_views_pos = views->pos;
+    p.target_views = view_groups(*views, "target_views");
+    if (!target)
+      v.error(views->pos, "[[target_views]] are the view groups of [data.target], which this pipeline does not have");
   }
   const bool views_ok = v.errors.size() == errors_before_views;
   if (const Node* ops = v.table_array(root, "eval_ops")) {
@@ -245,9 +274,17 @@ Pipeline resolve_pipeline(const Node& root, const Registry& registry, const fs::
   const size_t errors_before_method = v.errors.size();
   if (const Node* n = root.find("method")) p.method = v.component(*n, sdk::Kind::Method, "method");
   else v.error(top, "missing [method] (e.g. type = \"simclr\")");
-  // The view count needs a valid method table and valid view groups.
-  if (views_ok && v.errors.size() == errors_before_method && p.method.entry) {
-    if (auto d = check_view_count(p)) v.errors.push_back(std::move(*d));
+  // The view count and the domains need a valid method table (the count: valid view groups).
+  if (v.errors.size() == errors_before_method && p.method.entry) {
+    if (views_ok)
+      for (auto& d : check_view_count(p)) v.errors.push_back(std::move(d));
+    const bool two = method_uses_target_domain(p);
+    if (two && !target && !source)
+      v.error(p.method.pos, "method " + p.method.type() + " trains on two domains (uses_target_domain): the pipeline "
+                            "needs a labelled [data.source] and an unlabelled [data.target] instead of [data.train]");
+    if (!two && target)
+      v.error(target->pos, "[data.target] is for a method that trains on two domains; method " + p.method.type() +
+                               " trains on one (use [data.train])");
   }
 
   p.optimizer = v.section(table_or_empty("optimizer"), optimizer_schema(), "[optimizer]");
@@ -274,21 +311,33 @@ bool method_uses_labels(const Pipeline& p) {
   return p.method.entry->spec.uses_labels_for(p.method.config);
 }
 
-std::optional<Diagnostic> check_view_count(const Pipeline& p) {
+bool method_uses_target_domain(const Pipeline& p) {
+  SSL_CHECK(p.method.entry != nullptr, "the pipeline has no resolved method");
+  return p.method.entry->spec.uses_target_domain_for(p.method.config);
+}
+
+std::vector<Diagnostic> check_view_count(const Pipeline& p) {
   sdk::ViewSpec spec;
   try {
     spec = method_views(p);
   } catch (const std::exception& e) {
-    return Diagnostic{p.method.pos, "method " + p.method.type() + ": its views() failed: " + e.what()};
+    return {Diagnostic{p.method.pos, "method " + p.method.type() + ": its views() failed: " + e.what()}};
   }
-  if (spec.own_transform) return std::nullopt;  // the method's sample_transform replaces the groups
-  const int64_t have = p.total_views();
-  if (have >= spec.min_views && have <= spec.max_views) return std::nullopt;
+  if (spec.own_transform) return {};  // the method's sample_transform replaces the groups
   const std::string want = spec.min_views == spec.max_views
                                ? std::to_string(spec.min_views)
                                : std::to_string(spec.min_views) + ".." + std::to_string(spec.max_views);
-  return Diagnostic{p.views_pos, "method " + p.method.type() + " needs " + want +
-                                     " views per image, the [[views]] groups produce " + std::to_string(have)};
+  std::vector<Diagnostic> problems;
+  auto check = [&](const std::vector<ViewGroup>& groups, const SourcePos& pos, const std::string& what) {
+    int64_t have = 0;
+    for (const auto& g : groups) have += g.count;
+    if (have < spec.min_views || have > spec.max_views)
+      problems.push_back({pos, "method " + p.method.type() + " needs " + want + " views per image, the " + what +
+                                   " groups produce " + std::to_string(have)});
+  };
+  check(p.views, p.views_pos, "[[views]]");
+  if (!p.target_views.empty()) check(p.target_views, p.target_views_pos, "[[target_views]]");
+  return problems;
 }
 
 namespace {
@@ -332,13 +381,18 @@ std::string to_toml(const Pipeline& p) {
   out << "\n[data]\n";
   write_values(out, p.data);
   out << "\n";
-  write_component(out, "[data.train]", p.train_data);
+  write_component(out, "[" + p.train_data.role + "]", p.train_data);
+  if (p.target_data) write_component(out, "[data.target]", *p.target_data);
   if (p.test_data) write_component(out, "[data.test]", *p.test_data);
   if (p.eval_train_data) write_component(out, "[data.eval_train]", *p.eval_train_data);
-  for (const auto& g : p.views) {
-    out << "[[views]]\ncount = " << g.count << "\nname = " << sdk::format_value(sdk::Value(g.name)) << "\n\n";
-    for (const auto& op : g.ops) write_component(out, "[[views.ops]]", op);
-  }
+  auto write_groups = [&](const std::vector<ViewGroup>& groups, const std::string& key) {
+    for (const auto& g : groups) {
+      out << "[[" << key << "]]\ncount = " << g.count << "\nname = " << sdk::format_value(sdk::Value(g.name)) << "\n\n";
+      for (const auto& op : g.ops) write_component(out, "[[" + key + ".ops]]", op);
+    }
+  };
+  write_groups(p.views, "views");
+  write_groups(p.target_views, "target_views");
   for (const auto& op : p.eval_ops) write_component(out, "[[eval_ops]]", op);
   write_component(out, "[backbone]", p.backbone);
   write_component(out, "[method]", p.method);

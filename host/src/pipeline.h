@@ -34,7 +34,15 @@ struct Pipeline {
   std::filesystem::path file;
   sdk::Config settings, data, optimizer, schedule, trainer;
   sdk::Config alarms;  // [alarms] (alarms.h)
+  // The training data: [data.train], or in a two-domain pipeline the labelled source
+  // [data.source] (its role says which).
   ComponentConfig train_data;
+  // Two-domain pipelines (a method that declares uses_target_domain()): the unlabelled target
+  // [data.target], loaded beside the source, and its view groups [[target_views]] (empty: the
+  // target goes through `views`). Absent in every other pipeline.
+  std::optional<ComponentConfig> target_data;
+  std::vector<ViewGroup> target_views;
+  SourcePos target_views_pos;
   std::optional<ComponentConfig> test_data;
   // [data.eval_train]: the labelled images evaluators fit on (kNN bank, linear probe, the
   // collapse evaluator's "train" split); absent: train_data.
@@ -48,6 +56,9 @@ struct Pipeline {
   std::string name() const;                 // settings.name or the file's stem
   std::filesystem::path base_dir() const;   // folder of the pipeline file
   int64_t total_views() const;
+  bool two_domains() const { return target_data.has_value(); }
+  // The groups the target domain goes through: target_views, else views.
+  const std::vector<ViewGroup>& target_view_groups() const { return target_views.empty() ? views : target_views; }
 };
 
 // Checks the value keys of `table` against `schema` (unknown keys with a did-you-mean, types,
@@ -65,11 +76,13 @@ Pipeline resolve_pipeline(const Node& root, const Registry& registry, const std:
 sdk::ViewSpec method_views(const Pipeline& pipeline);
 // Whether the resolved method declares uses_labels() (a supervised method).
 bool method_uses_labels(const Pipeline& pipeline);
+// Whether the resolved method declares uses_target_domain() (it trains on two domains).
+bool method_uses_target_domain(const Pipeline& pipeline);
 
-// The pipeline's [[views]] groups against method_views(): the problem, at the [[views]]
-// array's position, or nothing (also when the method supplies its own transform). The one
-// view-count check: resolve_pipeline runs it, so validate, run and studies report the same.
-std::optional<Diagnostic> check_view_count(const Pipeline& pipeline);
+// The pipeline's [[views]] groups (and [[target_views]]) against method_views(): the
+// problems, at the arrays' positions (none also when the method supplies its own transform).
+// The one view-count check: resolve_pipeline runs it, so validate, run and studies report the same.
+std::vector<Diagnostic> check_view_count(const Pipeline& pipeline);
 
 // Loads `file` (with its includes), applies the KEY=VALUE overrides in order and resolves it;
 // every problem of the overrides and the document is reported at once (ConfigError).

@@ -37,7 +37,8 @@ const KindInfo kKinds[] = {
     {sdk::Kind::Dataset, "Datasets",
      "A dataset reads images and labels: `[data.train]` names one with `type`, `[data.test]` (optional) "
      "another, `[data.eval_train]` (optional) the labelled split the evaluators fit on instead of "
-     "`[data.train]`. Besides its own keys every dataset accepts the host's keys in "
+     "`[data.train]`. A method that trains on two domains takes a labelled `[data.source]` and an "
+     "unlabelled `[data.target]` instead of `[data.train]`. Besides its own keys every dataset accepts the host's keys in "
      "[every dataset](#datatrain--datatest-every-dataset)."},
     {sdk::Kind::Augmentation, "Augmentations",
      "An augmentation is one op of a view group's chain (`[[views.ops]]`, applied with a per-sample seed) "
@@ -79,9 +80,12 @@ std::string section_markdown(const HostSection& s) {
 const std::vector<HostSection>& host_sections() {
   static const std::vector<HostSection> sections = {
       {"(top level)", "", "keys outside any table; `include = [...]` pulls in TOML fragments first", &pipeline_schema()},
-      {"[data]", "", "batching and loading, shared by the training and test splits", &data_schema()},
-      {"[data.train] / [data.test]", "every dataset", "keys the host adds to every dataset table", &common_component_schema(sdk::Kind::Dataset)},
-      {"[[views]]", "", "one group of views per table, each with its op chain `[[views.ops]]`", &view_group_schema()},
+      {"[data]", "", "batching and loading, shared by the training and test splits (and by the two domains of a "
+       "two-domain pipeline: `batch_size` images of each a step)", &data_schema()},
+      {"[data.train] / [data.test]", "every dataset", "keys the host adds to every dataset table (also `[data.source]`, "
+       "`[data.target]` and `[data.eval_train]`)", &common_component_schema(sdk::Kind::Dataset)},
+      {"[[views]]", "", "one group of views per table, each with its op chain `[[views.ops]]`; a two-domain pipeline may give its "
+       "`[data.target]` groups of its own in `[[target_views]]` (same keys; default: the `[[views]]` groups)", &view_group_schema()},
       {"[optimizer]", "", "", &optimizer_schema()},
       {"[schedule]", "", "linear warm-up, then cosine or constant", &schedule_schema()},
       {"[trainer]", "", "", &trainer_schema()},
@@ -126,24 +130,31 @@ std::string markdown_key_table(const sdk::Schema& schema) {
   return out.str();
 }
 
-std::string labels_note(const ComponentEntry& entry) {
-  if (entry.kind() != sdk::Kind::Method || !entry.spec.uses_labels) return "";
-  bool uses = false;
+std::string data_note(const ComponentEntry& entry) {
+  if (entry.kind() != sdk::Kind::Method || (!entry.spec.uses_labels && !entry.spec.uses_target_domain)) return "";
+  bool labels = false, two = false;
   try {
-    uses = entry.spec.uses_labels_for(entry.spec.schema.resolve({}, entry.id()));
+    const sdk::Config defaults = entry.spec.schema.resolve({}, entry.id());
+    labels = entry.spec.uses_labels_for(defaults);
+    two = entry.spec.uses_target_domain_for(defaults);
   } catch (const std::exception&) {
     return "";  // a required key: nothing to say about the defaults
   }
-  return uses ? "Trains on the labels of the training split (it declares uses_labels()); the host refuses a "
-                "training split without them."
-              : "";
+  std::string note;
+  if (two)
+    note += "Trains on two domains (it declares uses_target_domain()): the pipeline pairs a labelled "
+            "`[data.source]` with an unlabelled `[data.target]`.";
+  else if (labels)
+    note += "Trains on the labels of the training split (it declares uses_labels()); the host refuses a "
+            "training split without them.";
+  return note;
 }
 
 std::string markdown_component(const ComponentEntry& entry) {
   std::ostringstream out;
   out << "### " << code(entry.id()) << "\n\n";
   out << cell(entry.spec.doc) << "\n\n";
-  if (const std::string note = labels_note(entry); !note.empty()) out << note << "\n\n";
+  if (const std::string note = data_note(entry); !note.empty()) out << note << "\n\n";
   out << "Plugin " << code(entry.plugin->name) << " " << entry.plugin->version << "; in a pipeline: "
       << code(pipeline_table_of(entry.kind())) << " with " << code("type = \"" + entry.spec.name + "\"") << ".\n\n";
   out << markdown_key_table(entry.spec.schema);

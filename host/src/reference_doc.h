@@ -30,8 +30,9 @@ std::string pipeline_table_of(sdk::Kind kind);
 // A Markdown table of a schema's keys: key, type, default, range / choices, doc.
 std::string markdown_key_table(const sdk::Schema& schema);
 
-// For a method that declares uses_labels() with its defaults: the sentence saying so; else "".
-std::string labels_note(const ComponentEntry& entry);
+// For a method that declares uses_labels() or uses_target_domain() with its defaults: the
+// sentence saying what it asks of the data; else "".
+std::string data_note(const ComponentEntry& entry);
 // The Markdown of one component: heading, doc line, plugin, where it goes, its keys.
 std::string markdown_component(const ComponentEntry& entry);
 

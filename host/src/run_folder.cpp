@@ -242,9 +242,10 @@ TrainOutcome train_in_folder(const Registry& registry, const Pipeline& p, const 
       sdk::log_warning(std::string("preview.html not written: ") + error_message(e));
     }
   }
-  fmt::print("run {}: method {}, backbone {}, {} training images, device {}, {} threads ({})\n", p.name(),
-             p.method.type(), p.backbone.type(), rt.train->size(), rt.device.str(), at::get_num_threads(),
-             openmp_wait_setting());
+  const std::string images = rt.target ? fmt::format("{} source and {} target images", rt.train->size(), rt.target->size())
+                                       : fmt::format("{} training images", rt.train->size());
+  fmt::print("run {}: method {}, backbone {}, {}, device {}, {} threads ({})\n", p.name(), p.method.type(),
+             p.backbone.type(), images, rt.device.str(), at::get_num_threads(), openmp_wait_setting());
   // A long-tailed training split (the largest class at least 1.5x the smallest one it has):
   // how many images each class has.
   const std::vector<int64_t> counts = rt.train->class_counts();

@@ -93,11 +93,12 @@ std::shared_ptr<T> make(const Registry& registry, const ComponentConfig& c, sdk:
   }
 }
 
-// The classes of the training split for a method that trains on labels: refuses a split with
-// no labels or with an unlabelled (-1) or out-of-range sample, naming the first one.
-int64_t training_classes(const DatasetView& train, const Pipeline& p) {
+// The classes of the training split for a method that trains on labels, and in `present` the
+// labels that occur, ascending: refuses a split with no labels or with an unlabelled (-1) or
+// out-of-range sample, naming the first one.
+int64_t training_classes(const DatasetView& train, const Pipeline& p, std::vector<int64_t>& present) {
   const std::string who = "method " + p.method.type() + " trains on labels (uses_labels)";
-  const std::string where = "the training split [data.train] (dataset " + p.train_data.type() + ")";
+  const std::string where = "the training split [" + p.train_data.role + "] (dataset " + p.train_data.type() + ")";
   int64_t classes = train.info().num_classes;
   int64_t unlabelled = 0, first = -1;
   for (int64_t i = 0; i < train.size(); ++i) {
@@ -111,12 +112,18 @@ int64_t training_classes(const DatasetView& train, const Pipeline& p) {
     throw ConfigError({Diagnostic{p.method.pos, who + ", but " + std::to_string(unlabelled) + " of the " +
                                                     std::to_string(train.size()) + " samples of " + where +
                                                     " have no label (the first: sample " + std::to_string(first) + ")"}});
-  for (int64_t i = 0; i < train.size(); ++i)
+  std::vector<bool> seen(static_cast<size_t>(classes), false);
+  for (int64_t i = 0; i < train.size(); ++i) {
     if (train.label(i) >= classes)
       throw ConfigError({Diagnostic{p.method.pos, who + ", but sample " + std::to_string(i) + " of " + where +
                                                       " has label " + std::to_string(train.label(i)) +
                                                       ", outside the dataset's " + std::to_string(classes) +
                                                       " classes"}});
+    seen[static_cast<size_t>(train.label(i))] = true;
+  }
+  present.clear();
+  for (int64_t c = 0; c < classes; ++c)
+    if (seen[static_cast<size_t>(c)]) present.push_back(c);
   return classes;
 }
 
@@ -125,6 +132,25 @@ std::vector<std::shared_ptr<sdk::Augmentation>> make_ops(const Registry& r, cons
   std::vector<std::shared_ptr<sdk::Augmentation>> out;
   for (const auto& op : ops) out.push_back(make<sdk::Augmentation>(r, op, ctx));
   return out;
+}
+
+// One chain per view of the groups, in order ("view group 1 (local)" in errors; `domain` names
+// the target's groups apart).
+std::vector<ViewChain> make_chains(const Registry& r, const std::vector<ViewGroup>& groups, const sdk::BuildContext& ctx,
+                                   const std::string& domain) {
+  std::vector<ViewChain> chains;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const auto& group = groups[g];
+    auto ops = make_ops(r, group.ops, ctx);
+    for (int64_t v = 0; v < group.count; ++v) {
+      ViewChain chain;
+      chain.ops = ops;
+      chain.group = static_cast<int64_t>(g);
+      chain.label = domain + "view group " + std::to_string(g) + (group.name.empty() ? "" : " (" + group.name + ")");
+      chains.push_back(std::move(chain));
+    }
+  }
+  return chains;
 }
 }  // namespace
 
@@ -154,20 +180,12 @@ Runtime build_runtime(const Pipeline& p, const Registry& registry, const fs::pat
     }
   };
   rt.train = make_view(p.train_data);
+  if (p.target_data) rt.target = make_view(*p.target_data);
   if (p.test_data) rt.test = make_view(*p.test_data);
   if (p.eval_train_data) rt.eval_train = make_view(*p.eval_train_data);
 
-  for (size_t g = 0; g < p.views.size(); ++g) {
-    const auto& group = p.views[g];
-    auto ops = make_ops(registry, group.ops, ctx);
-    for (int64_t v = 0; v < group.count; ++v) {
-      ViewChain chain;
-      chain.ops = ops;
-      chain.group = static_cast<int64_t>(g);
-      chain.label = "view group " + std::to_string(g) + (group.name.empty() ? "" : " (" + group.name + ")");
-      rt.train_chains.push_back(std::move(chain));
-    }
-  }
+  rt.train_chains = make_chains(registry, p.views, ctx, p.two_domains() ? "source " : "");
+  if (p.two_domains()) rt.target_chains = make_chains(registry, p.target_view_groups(), ctx, "target ");
   ViewChain eval;
   eval.ops = make_ops(registry, p.eval_ops, ctx);
   eval.label = "the evaluation transform (eval_ops)";
@@ -176,8 +194,9 @@ Runtime build_runtime(const Pipeline& p, const Registry& registry, const fs::pat
   // Input geometry for the backbone: channels from the data, size from the first view.
   ctx.input_channels = rt.train->info().channels;
   ctx.train_size = rt.train->size();
+  if (rt.target) ctx.target_size = rt.target->size();
   rt.uses_labels = method_uses_labels(p);
-  if (rt.uses_labels) ctx.num_classes = training_classes(*rt.train, p);
+  if (rt.uses_labels) ctx.num_classes = training_classes(*rt.train, p, ctx.class_ids);
   try {
     sdk::Rng rng(rt.seed);
     cv::Mat probe = rt.train->get(0).image;

@@ -32,8 +32,10 @@ struct Runtime {
   std::filesystem::path run_dir;
   uint64_t seed = 0;
   std::shared_ptr<DatasetView> train, test;
+  std::shared_ptr<DatasetView> target;  // [data.target] of a two-domain pipeline; null otherwise
   std::shared_ptr<DatasetView> eval_train;  // [data.eval_train]; null: evaluators fit on `train`
   std::vector<ViewChain> train_chains;
+  std::vector<ViewChain> target_chains;  // the target's views (two-domain pipelines only)
   std::vector<ViewChain> eval_chain;  // one chain: the evaluation transform
   std::shared_ptr<sdk::Method> method;
   // The method declared uses_labels(): training batches carry labels (else they never do).

@@ -54,7 +54,10 @@ namespace ssl::host {
 // Facts of the run that do not change while it trains (on_start).
 struct RunState {
   int64_t epochs = 0;           // trainer.epochs
-  int64_t steps_per_epoch = 0;  // batches per epoch
+  int64_t steps_per_epoch = 0;  // batches per epoch: the longest domain's batches per pass
+  // Each domain's batches per pass ("train"; "source" and "target"), in the order of the
+  // checkpoint's streams (batch_stream.h).
+  std::vector<std::pair<std::string, int64_t>> domain_batches;
   int64_t planned_steps = 0;    // epochs * steps_per_epoch
   int64_t total_steps = 0;      // where the run ends: min(planned_steps, trainer.max_steps)
   int64_t images_per_step = 0;  // the global batch

@@ -3,12 +3,14 @@
 #include <ATen/ATen.h>
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <exception>
 #include <functional>
 #include <optional>
 
+#include "batch_stream.h"
 #include "checkpoint.h"
 #include "diagnostics.h"
 #include "evaluation.h"
@@ -35,6 +37,15 @@ LoaderOptions training_loader_options(const Runtime& rt) {
   return lo;
 }
 
+LoaderOptions target_loader_options(const Runtime& rt) {
+  LoaderOptions lo = training_loader_options(rt);
+  uint64_t z = rt.seed ^ 0x7461726765745f5fULL;  // "target__"
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  lo.seed = z ^ (z >> 31);
+  return lo;
+}
+
 namespace {
 using Clock = std::chrono::steady_clock;
 
@@ -45,19 +56,31 @@ uint64_t step_seed(uint64_t seed, int64_t step) {
   return (z ^ (z >> 31)) & 0x7fffffffffffffffULL;
 }
 
-// labels: whether the method trains on them (Runtime::uses_labels); otherwise the batch it
-// gets has none.
-sdk::Batch to_device(HostBatch&& hb, const c10::Device& device, bool channels_last, bool labels) {
-  sdk::Batch b;
-  for (auto& v : hb.views) {
+std::vector<at::Tensor> views_to_device(std::vector<at::Tensor>& views, const c10::Device& device, bool channels_last) {
+  std::vector<at::Tensor> out;
+  for (auto& v : views) {
     at::Tensor t = v.to(device, /*non_blocking=*/true);
     if (channels_last && t.dim() == 4) t = t.contiguous(at::MemoryFormat::ChannelsLast);
-    b.views.push_back(t);
+    out.push_back(t);
   }
+  return out;
+}
+
+// labels: whether the method trains on them (Runtime::uses_labels); otherwise the batch it
+// gets has none. `target`: the target domain's batch of a two-domain run, whose labels never
+// reach the method.
+sdk::Batch to_device(HostBatch&& hb, std::optional<HostBatch>&& target, const c10::Device& device, bool channels_last,
+                     bool labels) {
+  sdk::Batch b;
+  b.views = views_to_device(hb.views, device, channels_last);
   b.view_group = std::move(hb.view_group);
   if (labels) b.labels = hb.labels.to(device);
   b.indices = hb.indices.to(device);
   if (hb.targets.defined()) b.targets = hb.targets.to(device);
+  if (target) {
+    b.target_views = views_to_device(target->views, device, channels_last);
+    b.target_indices = target->indices.to(device);
+  }
   return b;
 }
 
@@ -85,12 +108,19 @@ void use_channels_last(sdk::Method& method) {
 }
 
 
-RunState plan_run(const Runtime& rt, const Loader& loader, const LoaderOptions& lo) {
+// An epoch is one pass over the longest domain; each domain's batches per pass are recorded.
+RunState plan_run(const Runtime& rt, const Loader& loader, const Loader* target, const LoaderOptions& lo) {
   const auto& tr = rt.pipeline->trainer;
   RunState run;
-  run.steps_per_epoch = loader.batches_per_epoch();
-  SSL_CHECK(run.steps_per_epoch > 0, "the training set (", rt.train->size(), " images) is smaller than one batch of ",
-            lo.batch_size, " with drop_last = true: lower [data] batch_size");
+  auto domain = [&](const std::string& name, const Loader& l, const DatasetView& data, const std::string& role) {
+    const int64_t n = l.batches_per_epoch();
+    SSL_CHECK(n > 0, "the ", role, " set (", data.size(), " images) is smaller than one batch of ", lo.batch_size,
+              " with drop_last = true: lower [data] batch_size");
+    run.domain_batches.emplace_back(name, n);
+    run.steps_per_epoch = std::max(run.steps_per_epoch, n);
+  };
+  domain(target ? "source" : "train", loader, *rt.train, target ? "source" : "training");
+  if (target) domain("target", *target, *rt.target, "target");
   run.epochs = tr.get_int("epochs");
   constexpr int64_t kMaxSteps = int64_t{1} << 53;  // steps stay exact as doubles (schedule, metrics)
   SSL_CHECK(run.epochs <= kMaxSteps / run.steps_per_epoch, "[trainer] epochs = ", run.epochs, " with ",
@@ -100,6 +130,23 @@ RunState plan_run(const Runtime& rt, const Loader& loader, const LoaderOptions& 
   if (tr.get_int("max_steps") > 0) run.total_steps = std::min(run.total_steps, tr.get_int("max_steps"));
   run.images_per_step = lo.batch_size * lo.world_size;
   return run;
+}
+
+// A checkpoint's recorded stream positions against the ones this run derives from its position:
+// a difference means the data's batches per pass changed, and the resumed run would draw other
+// batches than the interrupted one.
+void check_streams(const Checkpoint& c, const RunState& run) {
+  for (const auto& [domain, at] : c.streams) {
+    auto it = std::find_if(run.domain_batches.begin(), run.domain_batches.end(),
+                           [&](const auto& d) { return d.first == domain; });
+    SSL_CHECK(it != run.domain_batches.end(), "the checkpoint records a ", domain,
+              " data stream this pipeline does not have: it was written by a pipeline with other data sections");
+    const StreamPosition here = stream_position(c.position, run.steps_per_epoch, it->second);
+    SSL_CHECK(here == at, "the checkpoint's ", domain, " data stood at pass ", at.pass + 1, " batch ", at.batch,
+              ", but with this pipeline's data (", it->second, " batches per pass, ", run.steps_per_epoch,
+              " steps per epoch) it would stand at pass ", here.pass + 1, " batch ", here.batch,
+              ": the data changed since the checkpoint was written");
+  }
 }
 
 std::string error_text(const std::exception_ptr& error) {
@@ -115,10 +162,13 @@ std::string error_text(const std::exception_ptr& error) {
 // Resume, step, epoch end, finish; every event goes to the observers.
 class TrainLoop {
  public:
-  TrainLoop(Runtime& rt, Loader& loader, Optimizer& opt, const LrSchedule& schedule, ObserverList& observers,
-            const RunRequest& request, const RunState& run, bool channels_last)
-      : rt_(rt), loader_(loader), opt_(opt), schedule_(schedule), observers_(observers), request_(request), run_(run),
-        channels_last_(channels_last), method_name_(rt.pipeline->method.type()), pos_(run.start) {}
+  TrainLoop(Runtime& rt, Loader& loader, Loader* target, Optimizer& opt, const LrSchedule& schedule,
+            ObserverList& observers, const RunRequest& request, const RunState& run, bool channels_last)
+      : rt_(rt), loader_(loader), source_(loader, run.steps_per_epoch), opt_(opt), schedule_(schedule),
+        observers_(observers), request_(request), run_(run), channels_last_(channels_last),
+        method_name_(rt.pipeline->method.type()), pos_(run.start) {
+    if (target) target_.emplace(*target, run.steps_per_epoch);
+  }
 
   TrainOutcome run() {
     run_.started = Clock::now();
@@ -160,12 +210,14 @@ class TrainLoop {
       rt_.method->on_epoch_start(ectx);
       apply_epoch_requests(ectx);
     });
-    loader_.start_epoch(pos_.epoch, pos_.step_in_epoch);
-    while (pos_.step < run_.total_steps) {
+    source_.seek(pos_);
+    if (target_) target_->seek(pos_);
+    while (pos_.step < run_.total_steps && pos_.step_in_epoch < run_.steps_per_epoch) {
       if (const auto reason = external_stop()) return stop(*reason, "");
-      std::optional<HostBatch> batch = next_batch();
-      if (!batch) break;
-      step(std::move(*batch));
+      HostBatch batch = next_batch(source_);
+      std::optional<HostBatch> target;
+      if (target_) target = next_batch(*target_);
+      step(std::move(batch), std::move(target));
       if (const auto& request = observers_.stop_request()) return stop(request->reason, request->cause);
     }
     epoch_hook("end", [&] { rt_.method->on_epoch_end(ectx); });
@@ -201,23 +253,27 @@ class TrainLoop {
     return std::nullopt;
   }
 
-  std::optional<HostBatch> next_batch() {
+  HostBatch next_batch(BatchStream& stream) {
     try {
-      return loader_.next();
+      return stream.next();
     } catch (...) {
-      rethrow_with_context("loader", step_context());
+      rethrow_with_context(target_ && &stream == &*target_ ? "target loader" : "loader", step_context());
     }
   }
 
+  double data_wait_seconds() const {
+    return loader_.wait_seconds() + (target_ ? target_->loader().wait_seconds() : 0.0);
+  }
+
   // One optimizer step: forward, the non-finite check, backward, update, after_step.
-  void step(HostBatch&& host_batch) {
+  void step(HostBatch&& host_batch, std::optional<HostBatch>&& target) {
     const sdk::StepInfo info{pos_.epoch, pos_.step, run_.steps_per_epoch, run_.total_steps};
     const double lr = schedule_.at(pos_.step);
     sdk::Batch batch;
     sdk::StepOutput out;
     double loss = 0.0;
     try {
-      batch = to_device(std::move(host_batch), rt_.device, channels_last_, rt_.uses_labels);
+      batch = to_device(std::move(host_batch), std::move(target), rt_.device, channels_last_, rt_.uses_labels);
       at::manual_seed(step_seed(rt_.seed, pos_.step));  // step-level randomness is resumable
       out = rt_.method->training_step(batch, info);
       SSL_CHECK(out.loss.defined() && out.loss.numel() == 1, "training_step must return a scalar loss");
@@ -252,7 +308,7 @@ class TrainLoop {
     rec.batch = &batch;
     rec.epoch_last = pos_.step == run_.total_steps || pos_.step_in_epoch == run_.steps_per_epoch;
     rec.elapsed_s = run_.seconds_since_start();
-    rec.data_wait_s = loader_.wait_seconds();
+    rec.data_wait_s = data_wait_seconds();
     observers_.step(rec);
   }
 
@@ -270,7 +326,7 @@ class TrainLoop {
     f.end = TrainPosition{run_.epochs, pos_.step, 0};
     f.epochs_done = std::min(pos_.epoch, run_.epochs);
     f.steps_run = pos_.step - run_.start.step;
-    f.data_wait_s = loader_.wait_seconds();
+    f.data_wait_s = data_wait_seconds();
     pos_ = f.end;  // an interrupted final evaluation stops (and checkpoints) here
     observers_.finish(f);
   }
@@ -292,6 +348,8 @@ class TrainLoop {
 
   Runtime& rt_;
   Loader& loader_;
+  BatchStream source_;
+  std::optional<BatchStream> target_;
   Optimizer& opt_;
   const LrSchedule& schedule_;
   ObserverList& observers_;
@@ -310,7 +368,9 @@ TrainOutcome train(Runtime& rt, const RunRequest& request, std::vector<std::shar
   if (channels_last) use_channels_last(*rt.method);
   const LoaderOptions lo = training_loader_options(rt);
   Loader loader(rt.train, rt.train_chains, rt.method->sample_transform(), lo);
-  RunState run = plan_run(rt, loader, lo);
+  std::optional<Loader> target;
+  if (rt.target) target.emplace(rt.target, rt.target_chains, nullptr, target_loader_options(rt));
+  RunState run = plan_run(rt, loader, target ? &*target : nullptr, lo);
 
   Optimizer opt(rt.method->parameter_groups(), p.optimizer, double(run.images_per_step) / 256.0);
   const LrSchedule schedule(p.schedule, opt.base_lr(), run.steps_per_epoch, run.planned_steps, run.total_steps);
@@ -318,6 +378,7 @@ TrainOutcome train(Runtime& rt, const RunRequest& request, std::vector<std::shar
   if (resume_from) {  // the method's state is loaded (train_in_folder checked it fits)
     opt.load_state(resume_from->optimizer);
     run.start = resume_from->position;
+    check_streams(*resume_from, run);
   }
   run.resumed = resume_from != nullptr;
 
@@ -330,7 +391,8 @@ TrainOutcome train(Runtime& rt, const RunRequest& request, std::vector<std::shar
     Runtime& rt;
     ~ClearStop() { rt.stop = nullptr; }
   } clear_stop{rt};
-  return TrainLoop(rt, loader, opt, schedule, observers, request, run, channels_last).run();
+  return TrainLoop(rt, loader, target ? &*target : nullptr, opt, schedule, observers, request, run, channels_last)
+      .run();
 }
 
 }  // namespace ssl::host

@@ -48,6 +48,9 @@ TrainOutcome train(Runtime& runtime, const RunRequest& request,
 // The training loader's options: batch size, workers, seed and shard of the run (what
 // train() loads with; the augmentation preview shows the views of its first batch).
 LoaderOptions training_loader_options(const Runtime& runtime);
+// The target domain's loader options of a two-domain run: the same, with a seed of its own (its
+// shuffles and augmentations are not the source's).
+LoaderOptions target_loader_options(const Runtime& runtime);
 
 // Thrown when the loss stops being finite (exit code 4, checkpoints untouched).
 class NonFiniteLoss : public std::runtime_error {

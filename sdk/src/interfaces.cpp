@@ -34,6 +34,7 @@ std::vector<int64_t> Dataset::labels() const {
 }
 
 at::Tensor Method::embed(const at::Tensor& images) { return backbone()->forward(images); }
+at::Tensor Method::predict(const at::Tensor& /*images*/) { return {}; }
 
 std::vector<ParamGroup> Method::parameter_groups() {
   ParamGroup all;

@@ -503,3 +503,98 @@ log_every = 1
   REQUIRE(b.size() == 8);
   for (const auto& [step, loss] : a) CHECK(b.at(step) == Approx(loss).epsilon(1e-5));
 }
+
+TEST_CASE("DANCE trains on two domains end to end, open_set scores the target, and a resumed run is exact") {
+  const fs::path d = scratch_dir("dance");
+  // Source: the synthetic shapes of classes 0-5; target: other images (another seed) of classes
+  // 0-2, 6 and 7, sketched. 40 source images are 2 batches, 48 target images 3: an epoch is 3
+  // steps and the source cycles. The test split has 21 known and 12 target-private images.
+  const std::string pipeline = R"(name = "dance"
+seed = 0
+[data]
+batch_size = 16
+workers = 1
+[data.source]
+type = "synthetic"
+num_samples = 64
+image_size = 16
+channels = 1
+classes = [0, 1, 2, 3, 4, 5]
+[data.target]
+type = "synthetic"
+num_samples = 96
+image_size = 16
+channels = 1
+seed = 1
+classes = [0, 1, 2, 6, 7]
+style = "sketch"
+[data.test]
+type = "synthetic"
+num_samples = 64
+image_size = 16
+channels = 1
+seed = 2
+classes = [0, 1, 2, 6, 7]
+style = "sketch"
+[[views]]
+count = 1
+[[views.ops]]
+type = "random_resized_crop"
+size = 16
+scale = [0.6, 1.0]
+[backbone]
+type = "tiny_cnn"
+width = 8
+[method]
+type = "dance"
+[optimizer]
+type = "sgd"
+lr = 0.05
+momentum = 0.9
+[trainer]
+epochs = 2
+log_every = 1
+[[evaluators]]
+type = "open_set"
+)";
+  const fs::path file = d / "dance.toml";
+  std::ofstream(file) << pipeline;
+  const auto run = [&](const std::string& out, const std::string& extra = "") {
+    return run_host("run " + shell_quote(file.string()) + " --output " + shell_quote((d / out).string()) + " " + extra);
+  };
+  auto full = run("full");
+  INFO(full.err);
+  REQUIRE(full.code == 0);
+  const auto m = metrics(d / "full");
+  REQUIRE(losses(d / "full").size() == 6);
+  CHECK(m[0].contains("dance/nc"));
+  CHECK(m[0].contains("dance/target_unknown"));
+  nlohmann::json last;
+  for (const auto& r : m)
+    if (r.contains("open_set/h_score")) last = r;  // the final evaluation's record
+  REQUIRE(last.is_object());
+  CHECK(last["open_set/known_samples"] == 21);
+  CHECK(last["open_set/unknown_samples"] == 12);
+
+  auto first = run("split", "--stop-at-step 4");
+  REQUIRE(first.code == 0);
+  auto second = run("split", "--resume");
+  INFO(second.err);
+  REQUIRE(second.code == 0);
+  const auto a = losses(d / "full"), b = losses(d / "split");
+  REQUIRE(b.size() == 6);
+  for (const auto& [step, loss] : a) CHECK(b.at(step) == Approx(loss).epsilon(1e-5));
+
+  // The baseline takes the same pipeline; a one-domain pipeline is refused for either.
+  auto baseline = run("source_only", "--set method.type=source_only");
+  INFO(baseline.err);
+  CHECK(baseline.code == 0);
+  const fs::path one = d / "one_domain.toml";
+  std::string one_domain = pipeline;
+  const size_t target = one_domain.find("[data.target]");
+  one_domain.erase(target, one_domain.find("[data.test]") - target);
+  std::ofstream(one) << std::regex_replace(one_domain, std::regex("data\\.source"), "data.train");
+  auto refused = run_host("validate " + shell_quote(one.string()));
+  CHECK(refused.code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("method dance trains on two domains (uses_target_domain)"));
+}

@@ -46,11 +46,14 @@ class FakeFeatureSource : public sdk::FeatureSource {
     f.values = request.augmented_views > 0 ? e.pairs.narrow(1, 0, n) : e.values.narrow(0, 0, n);
     f.labels = e.labels.narrow(0, 0, n);
     f.indices = at::arange(n, at::kLong);
+    if (auto ids = class_ids.find(it->first); ids != class_ids.end()) f.class_ids = ids->second;
     return f;
   }
   int64_t num_classes(sdk::Split) const override { return classes; }
 
   std::map<std::pair<int, int>, Entry> entries;
+  // Features::class_ids of an entry (Representation::Predictions: values [N, K] are probabilities).
+  std::map<std::pair<int, int>, at::Tensor> class_ids;
   int64_t classes = 0;
   int calls = 0;
   bool interrupt = false;  // every extract() throws sdk::Interrupted, as after SIGINT/SIGTERM

@@ -1,6 +1,6 @@
 #pragma once
 // Test helper: the components of backbone_resnet, backbone_simple, method_contrastive,
-// method_noncontrastive, method_clustering, method_supervised and method_pretext,
+// method_noncontrastive, method_clustering, method_supervised, method_pretext and method_adaptation,
 // reached through their static twins' register_components(), built from schema defaults
 // plus the given overrides.
 #include <map>
@@ -23,6 +23,7 @@ SSL_PLUGIN_DECLARE_STATIC(method_noncontrastive);
 SSL_PLUGIN_DECLARE_STATIC(method_clustering);
 SSL_PLUGIN_DECLARE_STATIC(method_supervised);
 SSL_PLUGIN_DECLARE_STATIC(method_pretext);
+SSL_PLUGIN_DECLARE_STATIC(method_adaptation);
 
 namespace models_test {
 
@@ -34,7 +35,7 @@ class ModelsRegistry final : public ssl::test::SpecStore {
       : SpecStore{ssl_static_plugin_info_backbone_resnet(), ssl_static_plugin_info_backbone_simple(),
                   ssl_static_plugin_info_method_contrastive(), ssl_static_plugin_info_method_noncontrastive(),
                   ssl_static_plugin_info_method_clustering(), ssl_static_plugin_info_method_supervised(),
-                  ssl_static_plugin_info_method_pretext()} {}
+                  ssl_static_plugin_info_method_pretext(), ssl_static_plugin_info_method_adaptation()} {}
 
   std::shared_ptr<ssl::sdk::Backbone> backbone(const std::string& name, const Values& values,
                                                const ssl::sdk::BuildContext& ctx) const {

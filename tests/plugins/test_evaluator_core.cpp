@@ -55,10 +55,10 @@ ssl::sdk::EvalContext context(FakeFeatureSource& source, uint64_t seed = 0) {
 
 }  // namespace
 
-TEST_CASE("evaluator_core registers knn, linear, balance, collapse and clustering evaluators", "[evaluator_core]") {
+TEST_CASE("evaluator_core registers knn, linear, balance, collapse, clustering and open_set evaluators", "[evaluator_core]") {
   const auto r = ssl::test::evaluator_core_components();
-  REQUIRE(r.specs().size() == 5);
-  for (const char* name : {"knn", "linear", "balance", "collapse", "clustering"})
+  REQUIRE(r.specs().size() == 6);
+  for (const char* name : {"knn", "linear", "balance", "collapse", "clustering", "open_set"})
     CHECK(r.spec(ssl::sdk::Kind::Evaluator, name).kind() == ssl::sdk::Kind::Evaluator);
   CHECK(std::get<int64_t>(*r.spec(ssl::sdk::Kind::Evaluator, "knn").schema.find("k")->default_value) == 200);
   CHECK(std::get<double>(*r.spec(ssl::sdk::Kind::Evaluator, "knn").schema.find("temperature")->default_value) == 0.1);
@@ -152,11 +152,11 @@ TEST_CASE("a stop requested during feature extraction passes through every evalu
   source.classes = 2;
   source.interrupt = true;
   auto ctx = context(source);
-  for (const char* name : {"knn", "linear", "balance", "collapse", "clustering"}) {
+  for (const char* name : {"knn", "linear", "balance", "collapse", "clustering", "open_set"}) {
     INFO(name);
     CHECK_THROWS_AS(build(name)->evaluate(ctx), ssl::sdk::Interrupted);
   }
-  CHECK(source.calls >= 5);
+  CHECK(source.calls >= 6);
 }
 
 TEST_CASE("knn and linear refuse unlabelled data with a clear error", "[evaluator_core]") {

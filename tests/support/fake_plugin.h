@@ -99,6 +99,44 @@ class LabelledMethod final : public sdk::Method {
   int64_t classes_;
 };
 
+// Trains on two domains (uses_labels and uses_target_domain): a classifier on the labelled
+// source views plus a pull of the target's two views together. Checks what the host promises
+// such a method: a target batch on every step, indices inside the target split, labels for the
+// source batch only. Records the indices of both batches, step by step, for the tests.
+class AdaptMethod final : public sdk::Method {
+ public:
+  AdaptMethod(std::shared_ptr<sdk::Backbone> b, int64_t classes, int64_t target_size)
+      : backbone_(register_module("backbone", std::move(b))), target_size_(target_size) {
+    SSL_CHECK(classes > 0 && target_size > 0, "adapt: num_classes ", classes, ", target_size ", target_size);
+    fc_ = register_module("fc", torch::nn::Linear(backbone_->num_features(), classes));
+  }
+  sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo&) override {
+    const at::Tensor& x = batch.views.at(0);
+    SSL_CHECK(batch.labels.defined() && batch.labels.size(0) == x.size(0), "adapt: labels are not the source batch's");
+    SSL_CHECK(batch.target_views.size() == 2 && batch.target_indices.defined(), "adapt: no target batch");
+    const at::Tensor& t = batch.target_indices;
+    SSL_CHECK(t.size(0) == batch.target_views[0].size(0) && t.min().item<int64_t>() >= 0 &&
+                  t.max().item<int64_t>() < target_size_,
+              "adapt: target indices outside [0, ", target_size_, ")");
+    auto list = [](const at::Tensor& v) {
+      const at::Tensor c = v.cpu().contiguous();
+      return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+    };
+    source_seen.push_back(list(batch.indices));
+    target_seen.push_back(list(t));
+    const at::Tensor a = backbone_->forward(batch.target_views[0]), b = backbone_->forward(batch.target_views[1]);
+    return {at::cross_entropy_loss(fc_->forward(backbone_->forward(x)), batch.labels) + (a - b).pow(2).mean(), {}};
+  }
+  std::shared_ptr<sdk::Backbone> backbone() const override { return backbone_; }
+
+  std::vector<std::vector<int64_t>> source_seen, target_seen;
+
+ private:
+  std::shared_ptr<sdk::Backbone> backbone_;
+  torch::nn::Linear fc_{nullptr};
+  int64_t target_size_;
+};
+
 class ConstantEvaluator final : public sdk::Evaluator {
  public:
   sdk::EvalResult evaluate(sdk::EvalContext&) override { return {{{"value", 1.0}}}; }
@@ -134,6 +172,12 @@ inline void register_fake_components(sdk::Registrar& r) {
     return std::make_shared<LabelledMethod>(ctx.make_backbone(), ctx.num_classes);
   }, sdk::Schema{}, "a linear classifier trained on the labels",
   [](const sdk::Config&) { return sdk::ViewSpec{1, 2, false}; }, [](const sdk::Config&) { return true; });
+
+  r.add_method("adapt", [](const sdk::Config&, const sdk::BuildContext& ctx) {
+    return std::make_shared<AdaptMethod>(ctx.make_backbone(), ctx.num_classes, ctx.target_size);
+  }, sdk::Schema{}, "a source classifier and a pull of the target's views (two domains)",
+  [](const sdk::Config&) { return sdk::ViewSpec{1, 2, false}; }, [](const sdk::Config&) { return true; },
+  [](const sdk::Config&) { return true; });
 
   r.add_evaluator("constant", [](const sdk::Config&, const sdk::BuildContext&) {
     return std::make_shared<ConstantEvaluator>();

@@ -1,4 +1,7 @@
 #include <catch2/catch.hpp>
+#include <opencv2/core.hpp>
+
+#include <vector>
 
 #include "dataset_view.h"
 #include "fake_plugin.h"
@@ -81,4 +84,61 @@ TEST_CASE("per_class keeps at most N seeded images of each class, after the long
   CHECK(sub.size() == 50);
   CHECK_THROWS_WITH(DatasetView(counting(100, 0), common({{"per_class", Value(int64_t{5})}}), 0, "unlabelled"),
                     Catch::Contains("unlabelled: per_class needs a labelled dataset"));
+}
+
+TEST_CASE("part = [k, n] keeps the images whose index is k mod n, before the class filter") {
+  DatasetView even(counting(100, 10), common({{"part", Value(std::vector<int64_t>{0, 2})}}), 0, "even");
+  DatasetView odd(counting(100, 10), common({{"part", Value(std::vector<int64_t>{1, 2})}}), 0, "odd");
+  REQUIRE(even.size() == 50);
+  REQUIRE(odd.size() == 50);
+  for (int64_t i = 0; i < 50; ++i) {
+    CHECK(even.base_index(i) == 2 * i);  // disjoint parts that together are the whole split
+    CHECK(odd.base_index(i) == 2 * i + 1);
+  }
+  DatasetView fives(counting(100, 10),
+                    common({{"part", Value(std::vector<int64_t>{1, 2})}, {"classes", Value(std::vector<int64_t>{2, 5})}}),
+                    0, "fives");
+  CHECK(fives.size() == 10);  // odd indices of labels 2 and 5: label 5 only
+  for (const auto& bad : {std::vector<int64_t>{2, 2}, std::vector<int64_t>{1}, std::vector<int64_t>{-1, 3}})
+    CHECK_THROWS_WITH(DatasetView(counting(100, 10), common({{"part", Value(bad)}}), 0, "bad"),
+                      Catch::Contains("bad: part = [k, n] keeps part k of n (0 <= k < n)"));
+}
+
+TEST_CASE("style restyles every image deterministically: sketch draws dark strokes on white, inverted flips") {
+  cv::Mat square(16, 16, CV_8UC1, cv::Scalar(0));
+  square(cv::Rect(5, 5, 6, 6)).setTo(255);
+  const cv::Mat s = apply_image_style(square, ImageStyle::Sketch);
+  REQUIRE(s.type() == CV_8UC1);
+  REQUIRE(s.size() == square.size());
+  CHECK(s.at<uint8_t>(0, 0) == 255);   // flat background: no stroke
+  CHECK(s.at<uint8_t>(8, 8) == 255);   // flat inside the square
+  double darkest = 0;
+  cv::minMaxLoc(s, &darkest);
+  CHECK(darkest == 0);                 // the strongest edge is black
+  CHECK(s.at<uint8_t>(8, 5) < 128);    // on the square's outline
+  CHECK(cv::countNonZero(s != apply_image_style(square, ImageStyle::Sketch)) == 0);  // deterministic
+
+  cv::Mat colour;
+  cv::merge(std::vector<cv::Mat>{square, square, square}, colour);
+  const cv::Mat sc = apply_image_style(colour, ImageStyle::Sketch);
+  REQUIRE(sc.type() == CV_8UC3);
+  std::vector<cv::Mat> planes;
+  cv::split(sc, planes);
+  CHECK(cv::countNonZero(planes[0] != s) == 0);
+  cv::Mat f;
+  square.convertTo(f, CV_32F, 1.0 / 255);
+  const cv::Mat sf = apply_image_style(f, ImageStyle::Sketch);
+  REQUIRE(sf.type() == CV_32FC1);
+  CHECK(sf.at<float>(8, 5) == Approx(s.at<uint8_t>(8, 5) / 255.0).margin(1.0 / 255));
+
+  CHECK(apply_image_style(square, ImageStyle::Inverted).at<uint8_t>(0, 0) == 255);
+  CHECK(apply_image_style(square, ImageStyle::Inverted).at<uint8_t>(8, 8) == 0);
+  CHECK(apply_image_style(f, ImageStyle::Inverted).at<float>(8, 8) == 0.0f);
+  CHECK(apply_image_style(square, ImageStyle::None).data == square.data);
+  CHECK_THROWS_WITH(parse_image_style("cartoon"), Catch::Contains("unknown image style 'cartoon'"));
+
+  // Through a dataset view: image i of the counting dataset is filled with i % 256.
+  DatasetView v(counting(10, 2), common({{"style", Value(std::string("inverted"))}, {"cache", Value(true)}}), 0, "v");
+  CHECK(v.get(3).image.at<uint8_t>(0, 0) == 252);
+  CHECK(v.get(3).image.at<uint8_t>(0, 0) == 252);  // from the cache, styled once
 }

@@ -29,12 +29,13 @@ const SslPluginInfo kThrowing{SSL_SDK_ABI_VERSION, "throwing", "1.0", SSL_SDK_FI
 TEST_CASE("the registry lists components by kind, sorted, with their plugin") {
   Registry r;
   r.load_static(ssl::test::fake_plugin_info());
-  REQUIRE(r.list().size() == 6);
+  REQUIRE(r.list().size() == 7);
   const auto methods = r.list(ssl::sdk::Kind::Method);
-  REQUIRE(methods.size() == 2);
-  CHECK(methods[0]->id() == "method/labelled");
-  CHECK(methods[1]->id() == "method/pull");
-  CHECK(methods[1]->plugin->name == "fake");
+  REQUIRE(methods.size() == 3);
+  CHECK(methods[0]->id() == "method/adapt");
+  CHECK(methods[1]->id() == "method/labelled");
+  CHECK(methods[2]->id() == "method/pull");
+  CHECK(methods[2]->plugin->name == "fake");
   CHECK(r.find(ssl::sdk::Kind::Dataset, "counting") != nullptr);
   CHECK(r.find(ssl::sdk::Kind::Method, "counting") == nullptr);
 }
@@ -44,7 +45,7 @@ TEST_CASE("a duplicate component is refused naming both plugins") {
   r.load_static(ssl::test::fake_plugin_info());
   CHECK_THROWS_WITH(r.load_static(&kClash), Catch::Contains("duplicate component method/pull: registered by plugin 'fake'") &&
                                                 Catch::Contains("plugin 'clash'"));
-  CHECK(r.list().size() == 6);  // nothing of the refused plugin was added
+  CHECK(r.list().size() == 7);  // nothing of the refused plugin was added
 }
 
 TEST_CASE("a plugin loaded twice, a reserved key and a throwing register callback are refused") {

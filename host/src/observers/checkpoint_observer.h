@@ -16,6 +16,7 @@ class CheckpointObserver final : public TrainObserver {
   // `every`: epochs between checkpoints (0: only at stops and the end); `keep`: newest kept.
   CheckpointObserver(Runtime& runtime, const Optimizer& optimizer, int64_t every, size_t keep);
 
+  void on_start(const RunState& run) override;
   void on_epoch_end(const EpochEnd& end) override;
   void on_finish(const FinishEvent& finish) override;
   void on_stop(const StopEvent& stop) override;
@@ -28,6 +29,8 @@ class CheckpointObserver final : public TrainObserver {
   int64_t every_;
   size_t keep_;
   std::optional<TrainPosition> saved_;  // the position saved last by this process
+  int64_t steps_per_epoch_ = 0;
+  std::vector<std::pair<std::string, int64_t>> domain_batches_;  // RunState::domain_batches
 };
 
 }  // namespace ssl::host

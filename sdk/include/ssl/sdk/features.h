@@ -24,6 +24,10 @@ struct Features {
   at::Tensor values;   // [N, D] float32 on CPU; with augmented_views = V: [V, N, D]
   at::Tensor labels;   // [N] int64, -1 where unknown
   at::Tensor indices;  // [N] int64, dataset indices
+  // Representation::Predictions only: [K] int64, the dataset label of each column of `values`
+  // (Method::prediction_classes); undefined otherwise. (Initialised, so that a brace
+  // initialisation of the three fields above stays complete.)
+  at::Tensor class_ids = at::Tensor();
 };
 
 class SSL_SDK_API FeatureSource {

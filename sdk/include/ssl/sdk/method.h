@@ -69,6 +69,12 @@ struct Batch {
   at::Tensor labels;
   at::Tensor indices;               // [N] int64 dataset indices
   at::Tensor targets;               // [N, T] int64 from a method's SampleTransform, else undefined
+  // Two-domain methods only (uses_target_domain(), registrar.h): the step's batch of the
+  // unlabelled target domain [data.target], through its own view groups (target_views in the
+  // pipeline; default: the same groups as the source). Its labels never reach the method.
+  // Empty / undefined for every other method.
+  std::vector<at::Tensor> target_views = {};       // V' tensors [M, C, H, W]
+  at::Tensor target_indices = at::Tensor();        // [M] int64 indices into the target dataset
 };
 
 struct StepInfo {
@@ -141,6 +147,12 @@ class SSL_SDK_API Method : public torch::nn::Module {
   // The method's embedding (projector output) of images, for collapse diagnostics.
   // Default: the backbone features.
   virtual at::Tensor embed(const at::Tensor& images);
+  // A method with a classifier (domain adaptation): its class probabilities of images, [N, K],
+  // column k for the dataset label prediction_classes()[k]; what Representation::Predictions
+  // extracts. Default: undefined (the method makes no class predictions; the host says so when
+  // an evaluator asks for them).
+  virtual at::Tensor predict(const at::Tensor& images);
+  virtual std::vector<int64_t> prediction_classes() const { return {}; }
 
   // Default: one group "all" with every parameter that requires grad.
   virtual std::vector<ParamGroup> parameter_groups();

@@ -21,9 +21,10 @@ SSL_SDK_API std::optional<Kind> parse_kind(std::string_view name);
 enum class Split : int { Train = 0, Test = 1 };
 SSL_SDK_API const char* split_name(Split split);
 
-// Which representation to extract: backbone features (what evaluators score by default)
-// or the method's embedding (projector output; what collapse diagnostics look at).
-enum class Representation : int { Backbone = 0, Embedding = 1 };
+// Which representation to extract: backbone features (what evaluators score by default),
+// the method's embedding (projector output; what collapse diagnostics look at), or the class
+// probabilities of a method with a classifier (Method::predict; the open-set evaluator).
+enum class Representation : int { Backbone = 0, Embedding = 1, Predictions = 2 };
 
 // How many views per sample a method consumes, known from its Config before the method is
 // built, so `ssl-host validate` checks it as `run` does. A method declares it as

@@ -1,0 +1,112 @@
+// DANCE (Saito, Kim, Sclaroff, Saenko, "Universal Domain Adaptation through Self-Supervision",
+// NeurIPS 2020): a labelled source, an unlabelled target from another distribution, no
+// constraint on their label sets. Each step takes one source and one target batch (a
+// two-domain pipeline: [data.source] + [data.target]):
+//
+//   loss = CE(source) + eta * (NC + ES)
+//
+// - CE: cross-entropy of the cosine classifier (domain_classifier.h, T = 0.05) on the source.
+// - NC, neighbourhood clustering: for each target feature the entropy of the softmax over
+//   [the K class prototypes, the memory bank of target features, the batch's other target
+//   features], all as cosines / T, with the batch's own memory slots and each row's own column
+//   masked (dance_losses.h). Low entropy = close to a prototype or to a few target neighbours.
+// - ES, entropy separation on the target's classifier output: -mean max(|H(p) - rho|, m),
+//   rho = rho_scale * ln K (0.5 ln K), m = 0.5. A target sample is pushed towards a known class
+//   (low entropy) or towards "unknown" (high entropy); within m of rho it is left alone.
+// - The memory bank [target size, D] holds L2-normalised target features, initialised to random
+//   unit vectors and updated by index after every step with that step's features:
+//   m_i = normalise(momentum * m_i + (1 - momentum) * f_i), momentum 0 (the authors' setting:
+//   the slot is replaced).
+// At test time a sample whose entropy exceeds rho is "unknown" (the open_set evaluator).
+//
+// Checkpointed state: backbone, classifier, memory bank.
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+#include "dance_losses.h"
+#include "domain_classifier.h"
+#include "ssl/sdk/error.h"
+#include "ssl/sdk/registrar.h"
+
+namespace ssl::plugins::method_adaptation {
+namespace {
+
+class Dance final : public DomainClassifier {
+ public:
+  Dance(const sdk::Config& cfg, const sdk::BuildContext& ctx)
+      : DomainClassifier(cfg, ctx, "dance"),
+        eta_(cfg.get_float("eta")),
+        margin_(cfg.get_float("margin")),
+        rho_(cfg.get_float("rho_scale") * std::log(double(num_known()))),
+        momentum_(cfg.get_float("memory_momentum")) {
+    SSL_CHECK(ctx.target_size > 0, "dance: the target split has no samples (BuildContext::target_size)");
+    at::Tensor memory = at::randn({ctx.target_size, backbone()->num_features()});
+    memory_ = register_buffer("memory", memory / memory.norm(2, 1, true));
+  }
+
+  static sdk::Schema schema() {
+    sdk::Schema s;
+    add_classifier_keys(s);
+    s.add_float("eta", 0.05, "weight eta of the two target terms: loss = CE + eta (NC + ES)").min(0);
+    s.add_float("margin", 0.5, "entropy separation margin m: no gradient while |H - rho| < m").min(0);
+    s.add_float("rho_scale", 0.5, "rho = rho_scale * ln K, the entropy that separates known from unknown")
+        .greater_than(0)
+        .max(1);
+    s.add_float("memory_momentum", 0.0, "memory bank update m_i = normalise(momentum m_i + (1 - momentum) f_i)")
+        .range(0, 0.999);
+    return s;
+  }
+
+  // views[0]: the source batch, labels; target_views[0], target_indices: the target batch ->
+  // loss; metrics source_ce, nc, es, accuracy (source), target_entropy (mean H of the target
+  // predictions), target_unknown (the fraction above rho), rho.
+  sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo&) override {
+    SSL_CHECK(batch.labels.defined() && !batch.views.empty(), "dance: the batch has no labelled source views");
+    SSL_CHECK(!batch.target_views.empty() && batch.target_indices.defined(),
+              "dance: the batch has no target views (a two-domain pipeline gives them)");
+    const at::Tensor labels = columns(batch.labels);
+    const at::Tensor source_logits = logits(features(batch.views[0]));
+    const at::Tensor ce = at::cross_entropy_loss(source_logits, labels);
+    const at::Tensor ft = features(batch.target_views[0]);
+    const at::Tensor target_logits = logits(ft);
+    const at::Tensor nc = neighbourhood_clustering(ft, batch.target_indices, memory_, target_logits, temperature());
+    const at::Tensor es = entropy_separation(target_logits, rho_, margin_);
+    pending_features_ = ft.detach();
+    pending_indices_ = batch.target_indices;
+
+    sdk::StepOutput out;
+    out.loss = ce + eta_ * (nc + es);
+    const at::Tensor h = row_entropy(target_logits.detach());
+    out.metrics = {{"loss", out.loss.detach()},
+                   {"source_ce", ce.detach()},
+                   {"nc", nc.detach()},
+                   {"es", es.detach()},
+                   {"accuracy", (source_logits.detach().argmax(1) == labels).to(at::kFloat).mean()},
+                   {"target_entropy", h.mean()},
+                   {"target_unknown", (h > rho_).to(at::kFloat).mean()}};
+    return out;
+  }
+
+  void after_step(const sdk::StepInfo& info) override {
+    if (pending_features_.defined()) update_memory(memory_, pending_indices_, pending_features_, momentum_);
+    pending_features_ = at::Tensor();
+    pending_indices_ = at::Tensor();
+    DomainClassifier::after_step(info);
+  }
+
+ private:
+  double eta_, margin_, rho_, momentum_;
+  at::Tensor memory_;
+  at::Tensor pending_features_, pending_indices_;  // the step's target features, stored after the update
+};
+
+}  // namespace
+
+void register_dance(sdk::Registrar& r) {
+  r.add_method<Dance>("dance",
+                      "DANCE universal domain adaptation: source CE + eta (neighbourhood clustering + entropy "
+                      "separation) on the target (two domains)");
+}
+
+}  // namespace ssl::plugins::method_adaptation
