@@ -25,6 +25,7 @@ class BatchStream {
   // The next batch; a pass that ends starts the next one. Rethrows a worker's error.
   HostBatch next();
   StreamPosition position() const;
+  Loader& loader() { return loader_; }
   const Loader& loader() const { return loader_; }
 
  private:

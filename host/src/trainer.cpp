@@ -164,7 +164,7 @@ class TrainLoop {
  public:
   TrainLoop(Runtime& rt, Loader& loader, Loader* target, Optimizer& opt, const LrSchedule& schedule,
             ObserverList& observers, const RunRequest& request, const RunState& run, bool channels_last)
-      : rt_(rt), loader_(loader), source_(loader, run.steps_per_epoch), opt_(opt), schedule_(schedule),
+      : rt_(rt), source_(loader, run.steps_per_epoch), opt_(opt), schedule_(schedule),
         observers_(observers), request_(request), run_(run), channels_last_(channels_last),
         method_name_(rt.pipeline->method.type()), pos_(run.start) {
     if (target) target_.emplace(*target, run.steps_per_epoch);
@@ -233,7 +233,7 @@ class TrainLoop {
   void apply_epoch_requests(const sdk::EpochContext& ectx) {
     opt_.reset_state(ectx.reinitialized);
     if (!ectx.sampling_weights.defined()) {
-      loader_.set_sampling_weights({});
+      source_.loader().set_sampling_weights({});
       return;
     }
     const at::Tensor& w = ectx.sampling_weights;
@@ -243,7 +243,7 @@ class TrainLoop {
     if (rt_.comm->world_size() > 1) rt_.comm->broadcast(shared, 0);  // every rank draws rank 0's distribution
     shared = shared.cpu();
     const double* p = shared.data_ptr<double>();
-    loader_.set_sampling_weights(std::vector<double>(p, p + shared.numel()));
+    source_.loader().set_sampling_weights(std::vector<double>(p, p + shared.numel()));
     sdk::log_info(fmt::format("epoch {}: the method's sampling weights draw this epoch's samples", pos_.epoch + 1));
   }
 
@@ -262,7 +262,7 @@ class TrainLoop {
   }
 
   double data_wait_seconds() const {
-    return loader_.wait_seconds() + (target_ ? target_->loader().wait_seconds() : 0.0);
+    return source_.loader().wait_seconds() + (target_ ? target_->loader().wait_seconds() : 0.0);
   }
 
   // One optimizer step: forward, the non-finite check, backward, update, after_step.
@@ -347,7 +347,6 @@ class TrainLoop {
   }
 
   Runtime& rt_;
-  Loader& loader_;
   BatchStream source_;
   std::optional<BatchStream> target_;
   Optimizer& opt_;

@@ -26,6 +26,7 @@
 
 #include "dance_losses.h"
 #include "domain_classifier.h"
+#include "ssl/nn/losses.h"
 #include "ssl/sdk/error.h"
 #include "ssl/sdk/registrar.h"
 
@@ -41,8 +42,7 @@ class Dance final : public DomainClassifier {
         rho_(cfg.get_float("rho_scale") * std::log(double(num_known()))),
         momentum_(cfg.get_float("memory_momentum")) {
     SSL_CHECK(ctx.target_size > 0, "dance: the target split has no samples (BuildContext::target_size)");
-    at::Tensor memory = at::randn({ctx.target_size, backbone()->num_features()});
-    memory_ = register_buffer("memory", memory / memory.norm(2, 1, true));
+    memory_ = register_buffer("memory", nn::l2_normalize(at::randn({ctx.target_size, backbone()->num_features()})));
   }
 
   static sdk::Schema schema() {
@@ -60,14 +60,12 @@ class Dance final : public DomainClassifier {
 
   // views[0]: the source batch, labels; target_views[0], target_indices: the target batch ->
   // loss; metrics source_ce, nc, es, accuracy (source), target_entropy (mean H of the target
-  // predictions), target_unknown (the fraction above rho), rho.
+  // predictions), target_unknown (the fraction above rho).
   sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo&) override {
-    SSL_CHECK(batch.labels.defined() && !batch.views.empty(), "dance: the batch has no labelled source views");
     SSL_CHECK(!batch.target_views.empty() && batch.target_indices.defined(),
               "dance: the batch has no target views (a two-domain pipeline gives them)");
-    const at::Tensor labels = columns(batch.labels);
-    const at::Tensor source_logits = logits(features(batch.views[0]));
-    const at::Tensor ce = at::cross_entropy_loss(source_logits, labels);
+    const SourceTerms source = source_terms(batch);
+    const at::Tensor& ce = source.ce;
     const at::Tensor ft = features(batch.target_views[0]);
     const at::Tensor target_logits = logits(ft);
     const at::Tensor nc = neighbourhood_clustering(ft, batch.target_indices, memory_, target_logits, temperature());
@@ -82,7 +80,7 @@ class Dance final : public DomainClassifier {
                    {"source_ce", ce.detach()},
                    {"nc", nc.detach()},
                    {"es", es.detach()},
-                   {"accuracy", (source_logits.detach().argmax(1) == labels).to(at::kFloat).mean()},
+                   {"accuracy", source.accuracy},
                    {"target_entropy", h.mean()},
                    {"target_unknown", (h > rho_).to(at::kFloat).mean()}};
     return out;

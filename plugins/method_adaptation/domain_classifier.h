@@ -25,7 +25,7 @@ namespace ssl::plugins::method_adaptation {
 
 class DomainClassifier : public sdk::Method {
  public:
-  DomainClassifier(const sdk::Config& cfg, const sdk::BuildContext& ctx, const std::string& method);
+  DomainClassifier(const sdk::Config& cfg, const sdk::BuildContext& ctx, std::string method);
 
   // The "temperature" key of both methods.
   static void add_classifier_keys(sdk::Schema& schema);
@@ -45,6 +45,12 @@ class DomainClassifier : public sdk::Method {
   at::Tensor logits(const at::Tensor& normalized);
   // Dataset labels [N] -> classifier columns [N].
   at::Tensor columns(const at::Tensor& labels) const;
+  // The supervised part both methods share: the cross-entropy of the source batch (views[0],
+  // labels) and its top-1 accuracy (detached). Checks the batch has labelled source views.
+  struct SourceTerms {
+    at::Tensor ce, accuracy;
+  };
+  SourceTerms source_terms(const sdk::Batch& batch);
   int64_t num_known() const { return static_cast<int64_t>(class_ids_.size()); }
   double temperature() const { return temperature_; }
   void normalize_prototypes();

@@ -26,13 +26,10 @@ class SourceOnly final : public DomainClassifier {
 
   // views[0], labels: the source batch -> loss (CE); metrics accuracy (source).
   sdk::StepOutput training_step(const sdk::Batch& batch, const sdk::StepInfo&) override {
-    SSL_CHECK(batch.labels.defined() && !batch.views.empty(), "source_only: the batch has no labelled source views");
-    const at::Tensor source_logits = logits(features(batch.views[0]));
-    const at::Tensor labels = columns(batch.labels);
+    const SourceTerms source = source_terms(batch);
     sdk::StepOutput out;
-    out.loss = at::cross_entropy_loss(source_logits, labels);
-    out.metrics = {{"loss", out.loss.detach()},
-                   {"accuracy", (source_logits.detach().argmax(1) == labels).to(at::kFloat).mean()}};
+    out.loss = source.ce;
+    out.metrics = {{"loss", out.loss.detach()}, {"accuracy", source.accuracy}};
     return out;
   }
 };

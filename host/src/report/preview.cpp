@@ -76,9 +76,11 @@ Preview preview_samples(const Runtime& rt, int64_t images) {
 
   // One display range for every view of the page when any leaves [0, 1] (view_to_image).
   double lo = 0.0, hi = 1.0;
-  for (const DomainBatch* d : std::initializer_list<const DomainBatch*>{&source, target ? &*target : nullptr})
-    if (d)
-      for (const auto& v : d->batch.views) lo = std::min(lo, v.min().item<double>()), hi = std::max(hi, v.max().item<double>());
+  const auto widen = [&](const DomainBatch& d) {
+    for (const auto& v : d.batch.views) lo = std::min(lo, v.min().item<double>()), hi = std::max(hi, v.max().item<double>());
+  };
+  widen(source);
+  if (target) widen(*target);
 
   Preview out;
   out.range = {lo, hi};
