@@ -12,6 +12,8 @@
 #include "checkpoint.h"
 #include "config_tree.h"
 #include "diagnostics.h"
+#include "dist/dist_env.h"
+#include "dist/rank_run.h"
 #include "evaluation.h"
 #include "host_schema.h"
 #include "npy.h"
@@ -202,9 +204,19 @@ int cmd_run(const CommonOptions& common, const PipelineOptions& opt, const RunRe
   set_console_log_sink();
   Registry registry = load_registry(common);
   Node root = load_document(fs::path(opt.file));
-  if (is_study(root)) return run_study(registry, parse_study(root, fs::path(opt.file)), opt.overrides, run);
+  const std::optional<DistEnv> dist = dist_env_from_process();
+  if (is_study(root)) {
+    if (dist)
+      throw UsageError(opt.file + " is a study: its arms run one after another in one process; start it without "
+                       "torchrun or --nproc (a pipeline of it can run distributed on its own)");
+    return run_study(registry, parse_study(root, fs::path(opt.file)), opt.overrides, run);
+  }
   Pipeline p = resolve_with_overrides(std::move(root), registry, fs::path(opt.file), opt.overrides);
   const fs::path run_dir = run.output.empty() ? fs::path("runs") / p.name() : fs::path(run.output);
+  if (dist) {
+    const TrainOutcome outcome = train_as_rank(registry, p, run_dir, run, *dist);
+    return outcome == TrainOutcome::Interrupted ? kExitInterrupted : kExitOk;
+  }
   RunRequest request = run;
   const RunFolderLock lock(run_dir);  // before looking at the folder: one process per run folder
   std::string note;

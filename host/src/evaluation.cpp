@@ -158,13 +158,15 @@ std::map<std::string, double> run_evaluators(Runtime& rt, int64_t epochs_done, i
   ModelFeatureSource features(rt, FeatureUse::Evaluation);
   const std::vector<int64_t> train_counts = rt.train->class_counts();
   bool any_due = false;
+  // Evaluation is rank 0's alone (observers/evaluation_observer.h): its collectives are local.
+  const std::shared_ptr<sdk::Comm> local = sdk::make_local_comm();
   for (auto& e : rt.evaluators) {
     const bool due = final || (e.every > 0 && epochs_done % e.every == 0);
     if (!due) continue;
     any_due = true;
     sdk::EvalContext ctx;
     ctx.features = &features;
-    ctx.comm = rt.comm.get();
+    ctx.comm = local.get();
     ctx.device = rt.device;
     ctx.epoch = epochs_done;
     ctx.step = step;

@@ -98,9 +98,19 @@ std::vector<int64_t> Loader::epoch_order(int64_t epoch) const {
     for (size_t i = order.size(); i > 1; --i)
       std::swap(order[i - 1], order[static_cast<size_t>(rng.randint(0, static_cast<int64_t>(i)))]);
   }
-  // This rank's shard: a contiguous slice of the shared order.
-  const int64_t per_rank = samples_per_epoch();
-  std::vector<int64_t> mine(order.begin() + options_.rank * per_rank, order.begin() + (options_.rank + 1) * per_rank);
+  if (options_.world_size == 1) return order;
+  // This rank's shard: its slice of every global batch (batch_size rows per rank), so that the
+  // ranks' k-th batches together are the single-process run's k-th batch of batch_size x W
+  // rows. The samples of a last partial global batch are split evenly; n mod W are left out.
+  const int64_t world = options_.world_size, rank = options_.rank, b = options_.batch_size;
+  const int64_t used = samples_per_epoch() * world, global = b * world;
+  std::vector<int64_t> mine;
+  mine.reserve(static_cast<size_t>(samples_per_epoch()));
+  for (int64_t start = 0; start < used; start += global) {
+    const int64_t share = std::min(global, used - start) / world;
+    const auto from = order.begin() + start + rank * share;
+    mine.insert(mine.end(), from, from + share);
+  }
   return mine;
 }
 

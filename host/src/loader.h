@@ -29,7 +29,7 @@ struct ViewChain {
 };
 
 struct LoaderOptions {
-  int64_t batch_size = 256;
+  int64_t batch_size = 256;  // per rank: the global batch is batch_size x world_size
   int64_t workers = 1;
   int64_t prefetch = 4;
   bool drop_last = true;
@@ -68,7 +68,8 @@ class Loader {
   // The positions this rank loads in `epoch`, in batch order (the preview shows the first ones).
   // Without sampling weights: a seeded shuffle of every position. With them: as many draws
   // with replacement, each position with probability weight / sum (seeded by (seed, epoch)).
-  // Either way the ranks take contiguous slices of one shared order.
+  // Either way the ranks share one order: rank r takes rows [r*b, (r+1)*b) of every global
+  // batch of b x world_size rows (b = batch_size, per rank).
   std::vector<int64_t> epoch_order(int64_t epoch) const;
   // Weights by dataset position ([0, size of the data)), used from the next start_epoch on;
   // empty: the plain shuffle. Checked: the right count, finite, >= 0, a positive sum.

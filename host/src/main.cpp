@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "diagnostics.h"
+#include "dist/launcher.h"
 #include "ssl/sdk/error.h"
 
 namespace {
@@ -134,6 +135,21 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--resume", resume,
                     "continue the run in the run folder from its last checkpoint (none yet: start from scratch)");
   run_cmd->add_flag("--overwrite", overwrite, "replace an existing run in the run folder");
+  LaunchOptions launch;
+  auto* nproc = run_cmd->add_option("--nproc", launch.nproc,
+                      "data-parallel: start N worker processes on this host (as torchrun --nproc-per-node N)")
+      ->check(CLI::Range(1, 1024));
+  run_cmd->add_option("--nnodes", launch.nnodes, "with --nproc: the number of hosts (default 1)")
+      ->check(CLI::PositiveNumber)
+      ->needs(nproc);
+  run_cmd->add_option("--node-rank", launch.node_rank, "with --nproc: this host's index, 0..nnodes-1 (default 0)")
+      ->needs(nproc);
+  run_cmd->add_option("--master-addr", launch.master_addr, "with --nproc: rank 0's host (needed for --nnodes > 1)")
+      ->needs(nproc);
+  run_cmd->add_option("--master-port", launch.master_port,
+                      "with --nproc: a free TCP port on rank 0's host (default: any free port; needed for --nnodes > 1)")
+      ->check(CLI::Range(1, 65535))
+      ->needs(nproc);
   run_cmd->add_option("--stop-at-step", run.stop_at_step,
                       "checkpoint and stop after this many steps in total (continue later with --resume)")
       ->check(CLI::PositiveNumber);
@@ -196,6 +212,7 @@ int main(int argc, char** argv) {
       if (resume && overwrite) throw UsageError("--resume and --overwrite exclude each other");
       run.start = resume ? RunRequest::Start::Resume : overwrite ? RunRequest::Start::Overwrite : RunRequest::Start::New;
       run.stop_requested = &g_stop;
+      if (launch.nproc > 0) return launch_workers(launch, worker_arguments(std::vector<std::string>(argv, argv + argc)), &g_stop);
       return cmd_run(common, pipeline, run);
     }
     if (*eval_cmd) return cmd_eval(common, pipeline, eval);

@@ -219,23 +219,30 @@ void record_resume_changes(const fs::path& dir, const Resume& r) {
 }  // namespace
 
 TrainOutcome train_in_folder(const Registry& registry, const Pipeline& p, const fs::path& dir,
-                             const RunRequest& request) {
+                             const RunRequest& request, std::shared_ptr<sdk::Comm> comm) {
   using Start = RunRequest::Start;
-  Runtime rt = build_runtime(p, registry, dir);
+  Runtime rt = build_runtime(p, registry, dir, std::move(comm));
+  const bool writer = rt.comm->rank() == 0, distributed = rt.comm->world_size() > 1;
   const std::string resolved = to_toml(p);
   std::optional<Resume> resume;
-  if (request.start == Start::Resume) resume = prepare_resume(registry, rt, dir, resolved);
-  // The run is known to start: from here on the folder changes.
-  if (resume) record_resume_changes(dir, *resume);
-  std::error_code ec;
-  if (request.start == Start::Overwrite) {
-    for (const char* name : {"checkpoints", "spectra", "embeddings", "neighbours"}) fs::remove_all(dir / name, ec);
-    for (const char* name : {"metrics.jsonl", "backbone.pt", "report.html", "preview.html"}) fs::remove(dir / name, ec);
+  if (request.start == Start::Resume) {
+    if (distributed && !writer) rt.comm->barrier();  // rank 0 has read (and sorted out) the checkpoints
+    resume = prepare_resume(registry, rt, dir, resolved);
+    if (distributed && writer) rt.comm->barrier();
   }
-  fs::create_directories(dir, ec);
-  if (ec) throw sdk::Error("cannot create the run folder " + dir.string() + ": " + ec.message());
-  write_file_atomic(dir / "pipeline.resolved.toml", std::vector<char>(resolved.begin(), resolved.end()));
-  if (rt.comm->rank() == 0) {
+  // The run is known to start: from here on the folder changes.
+  if (writer) {
+    if (resume) record_resume_changes(dir, *resume);
+    std::error_code ec;
+    if (request.start == Start::Overwrite) {
+      for (const char* name : {"checkpoints", "spectra", "embeddings", "neighbours"}) fs::remove_all(dir / name, ec);
+      for (const char* name : {"metrics.jsonl", "backbone.pt", "report.html", "preview.html"}) fs::remove(dir / name, ec);
+    }
+    fs::create_directories(dir, ec);
+    if (ec) throw sdk::Error("cannot create the run folder " + dir.string() + ": " + ec.message());
+    write_file_atomic(dir / "pipeline.resolved.toml", std::vector<char>(resolved.begin(), resolved.end()));
+  }
+  if (writer) {
     try {
       report::write_preview(rt, kRunPreviewImages, dir / "preview.html");
     } catch (const std::exception& e) {
@@ -244,8 +251,14 @@ TrainOutcome train_in_folder(const Registry& registry, const Pipeline& p, const 
   }
   const std::string images = rt.target ? fmt::format("{} source and {} target images", rt.train->size(), rt.target->size())
                                        : fmt::format("{} training images", rt.train->size());
-  fmt::print("run {}: method {}, backbone {}, {}, device {}, {} threads ({})\n", p.name(), p.method.type(),
-             p.backbone.type(), images, rt.device.str(), at::get_num_threads(), openmp_wait_setting());
+  if (writer)
+    fmt::print("run {}: method {}, backbone {}, {}, device {}, {} threads ({})\n", p.name(), p.method.type(),
+               p.backbone.type(), images, rt.device.str(), at::get_num_threads(), openmp_wait_setting());
+  if (writer && distributed) {
+    const int64_t global = p.data.get_int("batch_size");
+    fmt::print("distributed: {} processes (Gloo), global batch {} = {} x {} per process\n", rt.comm->world_size(),
+               global, rt.comm->world_size(), global / rt.comm->world_size());
+  }
   // A long-tailed training split (the largest class at least 1.5x the smallest one it has):
   // how many images each class has.
   const std::vector<int64_t> counts = rt.train->class_counts();
@@ -255,7 +268,7 @@ TrainOutcome train_in_folder(const Registry& registry, const Pipeline& p, const 
       fewest = fewest == 0 ? n : std::min(fewest, n);
       most = std::max(most, n);
     }
-  if (fewest > 0 && 2 * most >= 3 * fewest) {
+  if (writer && fewest > 0 && 2 * most >= 3 * fewest) {
     std::string text;
     for (const int64_t n : counts) text += (text.empty() ? "" : " ") + std::to_string(n);
     fmt::print("training images per class (label 0 first): {}\n", text);

@@ -68,7 +68,9 @@ bool run_ended(const std::filesystem::path& dir);
 // previous run's checkpoints, metrics and backbone. Nothing in the folder changes before the
 // run is known to start. The caller holds the folder's RunFolderLock. A non-finite loss is
 // reported with what the folder keeps: its last checkpoint, or none.
+// With a multi-process `comm`, rank 0 alone changes the folder (and holds the lock); the other
+// ranks read the checkpoint after rank 0 has (it may set a damaged one aside) and only then.
 TrainOutcome train_in_folder(const Registry& registry, const Pipeline& pipeline, const std::filesystem::path& dir,
-                             const RunRequest& request);
+                             const RunRequest& request, std::shared_ptr<sdk::Comm> comm = nullptr);
 
 }  // namespace ssl::host

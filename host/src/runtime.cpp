@@ -54,7 +54,11 @@ std::string openmp_wait_setting() {
 }
 
 void configure_threads(int64_t threads) {
-  const auto n = threads > 0 ? threads : static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+  // "auto": the cores, shared among the processes of a multi-process run on this host.
+  int64_t local_processes = 1;
+  if (const char* v = std::getenv("LOCAL_WORLD_SIZE"); v && std::atoll(v) > 1) local_processes = std::atoll(v);
+  const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+  const auto n = threads > 0 ? threads : std::max<int64_t>(1, cores / local_processes);
   at::set_num_threads(static_cast<int>(n));
   // Loader threads are the parallelism of the data path; OpenCV's own thread pool inside
   // them would only oversubscribe the cores.
@@ -154,7 +158,8 @@ std::vector<ViewChain> make_chains(const Registry& r, const std::vector<ViewGrou
 }
 }  // namespace
 
-Runtime build_runtime(const Pipeline& p, const Registry& registry, const fs::path& run_dir) {
+Runtime build_runtime(const Pipeline& p, const Registry& registry, const fs::path& run_dir,
+                      std::shared_ptr<sdk::Comm> comm) {
   Runtime rt;
   rt.pipeline = &p;
   rt.run_dir = run_dir;
@@ -162,7 +167,7 @@ Runtime build_runtime(const Pipeline& p, const Registry& registry, const fs::pat
   rt.device = select_device(p.settings.get_string("device"));
   configure_threads(p.settings.get_int("threads"));
   at::manual_seed(rt.seed);  // parameter initialisation is part of the seeded run
-  rt.comm = sdk::make_local_comm();
+  rt.comm = comm ? std::move(comm) : sdk::make_local_comm();
 
   sdk::BuildContext ctx;
   ctx.base_dir = p.base_dir();

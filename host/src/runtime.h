@@ -56,7 +56,9 @@ std::string openmp_wait_setting();
 void single_threaded_blas();
 
 // Builds every component. Errors carry the component's role: "[method simclr | build] ...".
-Runtime build_runtime(const Pipeline& pipeline, const Registry& registry, const std::filesystem::path& run_dir);
+// `comm`: the run's process group (null: a single process).
+Runtime build_runtime(const Pipeline& pipeline, const Registry& registry, const std::filesystem::path& run_dir,
+                      std::shared_ptr<sdk::Comm> comm = nullptr);
 
 // Wraps a plugin error with where it happened: "[<what> | <stage>] message". ConfigError and
 // sdk::Interrupted pass unchanged.

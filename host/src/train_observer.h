@@ -17,13 +17,14 @@
 //   that delivery is complete, so all observers see one stream in one order.
 // - Stopping: an observer may ask the loop to stop (request_stop: stop_on_alarm). The loop
 //   polls after every step and after every epoch end that is not the last, then calls on_stop
-//   with the position a resumed run continues from. A multi-process run must agree on it:
-//   ObserverList::stop_request is the one place that would all-reduce the flag.
+//   with the position a resumed run continues from. A multi-process run agrees on it: the
+//   loop sums every rank's request over the ranks at each poll (trainer.cpp, poll_stop), so all
+//   ranks stop after the same step.
 // - Ranks: in a multi-process run an observer that is not all_ranks() (the default: sinks such
-//   as the console, metrics.jsonl, the report, checkpoint files) is constructed on every rank
-//   but kept by ObserverList::add only on rank 0; observers that take part in collective work
-//   (the evaluation schedule: evaluators may all-gather) say all_ranks() = true. Adding a
-//   rank-0-only sink therefore never touches the loop.
+//   as the console, metrics.jsonl, the report, checkpoint files, and the evaluation schedule)
+//   is constructed on every rank but kept by ObserverList::add only on rank 0; an observer
+//   that takes part in collective work would say all_ranks() = true. Adding a rank-0-only sink
+//   therefore never touches the loop.
 // - Asynchronous metric reads: StepRecord::metrics are the method's metric tensors, detached,
 //   on the training device and not read. Only sinks convert them to numbers (.item()), at
 //   their log interval, so a GPU run syncs once per log line, not once per metric and step.

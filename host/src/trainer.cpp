@@ -13,6 +13,8 @@
 #include "batch_stream.h"
 #include "checkpoint.h"
 #include "diagnostics.h"
+#include "dist/grad_reducer.h"
+#include "dist/process_group.h"
 #include "evaluation.h"
 #include "loader.h"
 #include "observers/standard_observers.h"
@@ -27,7 +29,12 @@ namespace fs = std::filesystem;
 LoaderOptions training_loader_options(const Runtime& rt) {
   const Pipeline& p = *rt.pipeline;
   LoaderOptions lo;
-  lo.batch_size = p.data.get_int("batch_size");
+  // [data] batch_size is the global batch: each of W processes loads batch_size / W of it, so
+  // a pipeline means the same run (schedule, lr scaling, losses) at any process count.
+  const int64_t global = p.data.get_int("batch_size"), world = rt.comm->world_size();
+  SSL_CHECK(global % world == 0, "[data] batch_size = ", global, " is the global batch and must divide among the ",
+            world, " processes of this run");
+  lo.batch_size = global / world;
   lo.workers = p.data.get_int("workers");
   lo.prefetch = p.data.get_int("prefetch");
   lo.drop_last = p.data.get_bool("drop_last");
@@ -163,10 +170,11 @@ std::string error_text(const std::exception_ptr& error) {
 class TrainLoop {
  public:
   TrainLoop(Runtime& rt, Loader& loader, Loader* target, Optimizer& opt, const LrSchedule& schedule,
-            ObserverList& observers, const RunRequest& request, const RunState& run, bool channels_last)
+            ObserverList& observers, const RunRequest& request, const RunState& run, bool channels_last,
+            GradReducer* reducer)
       : rt_(rt), source_(loader, run.steps_per_epoch), opt_(opt), schedule_(schedule),
         observers_(observers), request_(request), run_(run), channels_last_(channels_last),
-        method_name_(rt.pipeline->method.type()), pos_(run.start) {
+        method_name_(rt.pipeline->method.type()), pos_(run.start), reducer_(reducer) {
     if (target) target_.emplace(*target, run.steps_per_epoch);
   }
 
@@ -213,19 +221,46 @@ class TrainLoop {
     source_.seek(pos_);
     if (target_) target_->seek(pos_);
     while (pos_.step < run_.total_steps && pos_.step_in_epoch < run_.steps_per_epoch) {
-      if (const auto reason = external_stop()) return stop(*reason, "");
+      if (!distributed()) {
+        if (const auto reason = external_stop()) return stop(*reason, "");
+      }
       HostBatch batch = next_batch(source_);
       std::optional<HostBatch> target;
       if (target_) target = next_batch(*target_);
       step(std::move(batch), std::move(target));
-      if (const auto& request = observers_.stop_request()) return stop(request->reason, request->cause);
+      if (const auto request = poll_stop()) return stop(request->reason, request->cause);
     }
     epoch_hook("end", [&] { rt_.method->on_epoch_end(ectx); });
     const int64_t done = pos_.epoch + 1;
     const bool last = pos_.step >= run_.total_steps || done == run_.epochs;
     pos_ = TrainPosition{done, pos_.step, 0};
     observers_.epoch_end({done, pos_, last});
-    if (const auto& request = observers_.stop_request(); request && !last) return stop(request->reason, request->cause);
+    if (!last) {
+      if (const auto request = poll_stop()) return stop(request->reason, request->cause);
+    }
+    return std::nullopt;
+  }
+
+  bool distributed() const { return rt_.comm->world_size() > 1; }
+
+  // The stop the observers ask for after a step or an epoch end. A multi-process run stops where
+  // every rank stops: each rank's request (rank 0's observers; a signal on any rank) is summed
+  // over the ranks, so all of them stop after the same step.
+  std::optional<StopRequest> poll_stop() {
+    std::optional<StopRequest> mine = observers_.stop_request();
+    if (!distributed()) return mine;
+    if (!mine)
+      if (const auto reason = external_stop()) mine = StopRequest{*reason, ""};
+    at::Tensor flags = at::zeros({3}, at::kDouble);
+    constexpr StopReason kOrder[] = {StopReason::Requested, StopReason::Interrupted, StopReason::Paused};
+    for (int64_t i = 0; i < 3; ++i)
+      if (mine && mine->reason == kOrder[i]) flags[i] = 1.0;
+    rt_.comm->all_reduce_sum(flags);
+    for (int64_t i = 0; i < 3; ++i) {
+      if (flags[i].item<double>() == 0.0) continue;
+      if (mine && mine->reason == kOrder[i]) return mine;
+      return StopRequest{kOrder[i], kOrder[i] == StopReason::Requested ? "a request on another rank" : ""};
+    }
     return std::nullopt;
   }
 
@@ -274,10 +309,16 @@ class TrainLoop {
     double loss = 0.0;
     try {
       batch = to_device(std::move(host_batch), std::move(target), rt_.device, channels_last_, rt_.uses_labels);
-      at::manual_seed(step_seed(rt_.seed, pos_.step));  // step-level randomness is resumable
+      // Step-level randomness is resumable, and each rank draws its own.
+      at::manual_seed(step_seed(rt_.seed + 0x632be59bd9b4e019ULL * static_cast<uint64_t>(rt_.comm->rank()), pos_.step));
       out = rt_.method->training_step(batch, info);
       SSL_CHECK(out.loss.defined() && out.loss.numel() == 1, "training_step must return a scalar loss");
       loss = out.loss.item<double>();  // the loop's one device sync per step
+      if (distributed()) {  // the mean over the ranks: what is reported, and non-finite on every rank at once
+        at::Tensor all = at::full({1}, loss, at::kDouble);
+        rt_.comm->all_reduce_sum(all);
+        loss = all.item<double>() / double(rt_.comm->world_size());
+      }
       if (!std::isfinite(loss)) {
         throw NonFiniteLoss(
             fmt::format("[method {} | {}] the loss is {} — training stopped (lower the learning rate "
@@ -285,7 +326,9 @@ class TrainLoop {
                         method_name_, step_context(), loss));
       }
       opt_.zero_grad();
+      if (reducer_) reducer_->prepare();
       out.loss.backward();
+      if (reducer_) reducer_->finish();  // the gradients averaged over the ranks
       opt_.step(lr);
       rt_.method->after_step(info);
     } catch (const NonFiniteLoss&) {
@@ -357,7 +400,26 @@ class TrainLoop {
   const bool channels_last_;
   const std::string method_name_;
   TrainPosition pos_;
+  GradReducer* reducer_;  // null in a single-process run
 };
+
+// Trained parameters once each, in the optimizer's order.
+std::vector<at::Tensor> trained_parameters(const Optimizer& opt) {
+  std::vector<at::Tensor> out;
+  for (const auto& g : opt.groups())
+    for (const auto& t : g.params)
+      if (t.requires_grad() &&
+          std::none_of(out.begin(), out.end(), [&](const at::Tensor& o) { return o.is_same(t); }))
+        out.push_back(t);
+  return out;
+}
+
+// Every rank starts from rank 0's parameters and buffers (after a resume too).
+void broadcast_method_state(sdk::Method& method, sdk::Comm& comm) {
+  at::NoGradGuard no_grad;
+  for (auto& t : method.parameters()) comm.broadcast(t, 0);
+  for (auto& t : method.buffers()) comm.broadcast(t, 0);
+}
 }  // namespace
 
 TrainOutcome train(Runtime& rt, const RunRequest& request, std::vector<std::shared_ptr<TrainObserver>> extra_observers,
@@ -381,6 +443,12 @@ TrainOutcome train(Runtime& rt, const RunRequest& request, std::vector<std::shar
   }
   run.resumed = resume_from != nullptr;
 
+  std::unique_ptr<GradReducer> reducer;
+  if (const auto group = std::dynamic_pointer_cast<ProcessGroupComm>(rt.comm)) {
+    broadcast_method_state(*rt.method, *group);
+    reducer = std::make_unique<GradReducer>(trained_parameters(opt), *group);
+  }
+
   ObserverList observers(rt.comm->rank());
   add_standard_observers(observers, rt, opt);
   for (auto& o : extra_observers) observers.add(std::move(o));
@@ -390,7 +458,8 @@ TrainOutcome train(Runtime& rt, const RunRequest& request, std::vector<std::shar
     Runtime& rt;
     ~ClearStop() { rt.stop = nullptr; }
   } clear_stop{rt};
-  return TrainLoop(rt, loader, target ? &*target : nullptr, opt, schedule, observers, request, run, channels_last)
+  return TrainLoop(rt, loader, target ? &*target : nullptr, opt, schedule, observers, request, run, channels_last,
+                   reducer.get())
       .run();
 }
 

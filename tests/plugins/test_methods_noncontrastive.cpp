@@ -244,40 +244,6 @@ TEST_CASE("barlow_twins: the loss is 0.1 (sum (1 - C_ii)^2 + lambda sum C_ij^2) 
   CHECK(metric(out, "off_diag") == Approx(off).epsilon(1e-4));
 }
 
-namespace {
-// Two processes: all_reduce_sum adds the other rank's matrix.
-class SumComm final : public ssl::sdk::Comm {
- public:
-  explicit SumComm(at::Tensor other) : other_(std::move(other)) {}
-  int64_t rank() const override { return 0; }
-  int64_t world_size() const override { return 2; }
-  void all_reduce_sum(at::Tensor& t) override { t.add_(other_); }
-  at::Tensor all_gather(const at::Tensor& t) override { return t; }
-  at::Tensor all_gather_with_grad(const at::Tensor& t) override { return t; }
-  void broadcast(at::Tensor&, int64_t) override {}
-  void barrier() override {}
-
- private:
-  at::Tensor other_;
-};
-}  // namespace
-
-TEST_CASE("barlow_twins: the cross-correlation is averaged over processes, gradient local") {
-  torch::manual_seed(101);
-  auto local = ssl::sdk::make_local_comm();
-  const at::Tensor z1 = at::randn({6, 4}).set_requires_grad(true), z2 = at::randn({6, 4});
-  const at::Tensor c_local = ssl::nn::cross_correlation(z1, z2, *local);
-  const at::Tensor c_other = ssl::nn::cross_correlation(at::randn({6, 4}), at::randn({6, 4}), *local);
-  SumComm two(c_other.detach());
-  const at::Tensor c = ssl::nn::cross_correlation(z1, z2, two);
-  CHECK(at::allclose(c, (c_local + c_other) / 2, 1e-5, 1e-6));
-  c.sum().backward();
-  const at::Tensor g = z1.grad().clone();
-  z1.mutable_grad().zero_();
-  (0.5 * c_local.sum()).backward();
-  CHECK(at::allclose(g, z1.grad(), 1e-5, 1e-6));
-}
-
 TEST_CASE("barlow_twins: two SGD steps train the backbone and a round trip restores it") {
   torch::manual_seed(102);
   ModelsRegistry r;

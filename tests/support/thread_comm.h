@@ -2,7 +2,8 @@
 // A Comm for tests of distributed code without processes: N threads, one ThreadComm each, all
 // of one ThreadGroup. Collectives meet at a barrier, as c10d's do: every rank must call the same
 // collectives in the same order (a rank that throws before a collective leaves the others
-// waiting: keep the work between collectives simple). Not for production: tensors are exchanged through shared memory.
+// waiting: keep the work between collectives simple). The differentiable collectives are the
+// SDK's defaults over these. Not for production: tensors are exchanged through shared memory.
 #include <ATen/ATen.h>
 
 #include <condition_variable>
@@ -57,11 +58,6 @@ class ThreadComm final : public sdk::Comm {
     t.copy_(sum);
   }
   at::Tensor all_gather(const at::Tensor& t) override { return at::cat(group_->exchange(rank_, t), 0); }
-  at::Tensor all_gather_with_grad(const at::Tensor& t) override {
-    auto all = group_->exchange(rank_, t);
-    all[static_cast<size_t>(rank_)] = t;  // this rank's slice keeps its graph
-    return at::cat(all, 0);
-  }
   void broadcast(at::Tensor& t, int64_t root) override { t.copy_(group_->exchange(rank_, t)[static_cast<size_t>(root)]); }
   void barrier() override { group_->exchange(rank_, at::zeros({1})); }
 

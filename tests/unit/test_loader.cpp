@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <set>
+#include <vector>
 
 #include "fake_plugin.h"
 #include "host_schema.h"
@@ -81,6 +82,38 @@ TEST_CASE("shards of two ranks are disjoint and cover the epoch") {
   CHECK(seen.size() == 16);
 }
 
+TEST_CASE("the ranks' k-th batches together are the single-process k-th batch, views included") {
+  LoaderOptions one;
+  one.batch_size = 6;
+  one.seed = 9;
+  one.drop_last = false;
+  Loader single(view(16), two_noisy_views(), nullptr, one);
+  single.start_epoch(1);
+  std::vector<HostBatch> whole;
+  while (auto b = single.next()) whole.push_back(std::move(*b));
+  REQUIRE(whole.size() == 3);  // 6, 6 and a final 4
+
+  std::vector<std::vector<HostBatch>> ranks(2);
+  for (int64_t rank = 0; rank < 2; ++rank) {
+    LoaderOptions o = one;
+    o.batch_size = 3;
+    o.rank = rank;
+    o.world_size = 2;
+    Loader loader(view(16), two_noisy_views(), nullptr, o);
+    CHECK(loader.batches_per_epoch() == 3);
+    loader.start_epoch(1);
+    while (auto b = loader.next()) ranks[static_cast<size_t>(rank)].push_back(std::move(*b));
+  }
+  for (size_t k = 0; k < whole.size(); ++k) {
+    REQUIRE(ranks[0].size() == whole.size());
+    REQUIRE(ranks[1].size() == whole.size());
+    CHECK(at::equal(at::cat({ranks[0][k].indices, ranks[1][k].indices}), whole[k].indices));
+    for (size_t v = 0; v < 2; ++v)
+      CHECK(at::equal(at::cat({ranks[0][k].views[v], ranks[1][k].views[v]}), whole[k].views[v]));
+  }
+  CHECK(ranks[0][2].indices.size(0) == 2);  // the final 4 split evenly
+}
+
 TEST_CASE("drop_last off keeps the short final batch and resume skips batches") {
   LoaderOptions o;
   o.batch_size = 5;
@@ -153,10 +186,12 @@ TEST_CASE("sampling weights draw positions in proportion, seeded by epoch, never
   CHECK(std::set<int64_t>(order.begin(), order.end()).size() < 300);  // drawn with replacement
   CHECK(weighted_order(w, 0) == order);   // deterministic
   CHECK(weighted_order(w, 1) != order);   // each epoch its own draws
-  // Ranks take contiguous slices of the one shared order.
+  // Ranks take their rows of every global batch (2 x 4) of the one shared order.
   const auto r0 = weighted_order(w, 0, 0, 2), r1 = weighted_order(w, 0, 1, 2);
-  CHECK(std::vector<int64_t>(order.begin(), order.begin() + 200) == r0);
-  CHECK(std::vector<int64_t>(order.begin() + 200, order.end()) == r1);
+  std::vector<int64_t> e0, e1;
+  for (size_t i = 0; i < order.size(); ++i) (i % 8 < 4 ? e0 : e1).push_back(order[i]);
+  CHECK(e0 == r0);
+  CHECK(e1 == r1);
 }
 
 TEST_CASE("sampling weights: clearing them restores the shuffle, bad weights fail naming the problem") {

@@ -1,8 +1,10 @@
 #pragma once
 // The evaluation schedule: after every epoch the evaluators due then (each one's `every`),
 // and all of them when the run finishes; each evaluator's results are published as one
-// record (evaluation.h) for the metrics file, the alarms and the report. Runs on every rank:
-// evaluators may use collectives.
+// record (evaluation.h) for the metrics file, the alarms and the report. In a multi-process
+// run it runs on rank 0 alone (its parameters are every rank's), with a single-process Comm;
+// the other ranks train on and wait in their next collective, which tolerates a long wait while
+// rank 0 is alive (dist/process_group.h).
 #include <memory>
 
 #include "metrics.h"
@@ -14,7 +16,6 @@ namespace ssl::host {
 class EvaluationObserver final : public TrainObserver {
  public:
   EvaluationObserver(Runtime& runtime, std::shared_ptr<Console> console);
-  bool all_ranks() const override { return true; }
 
   void on_epoch_end(const EpochEnd& end) override;
   void on_finish(const FinishEvent& finish) override;

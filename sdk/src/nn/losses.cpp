@@ -109,9 +109,14 @@ at::Tensor off_diagonal_sq_sum(const at::Tensor& m) {
   return m.pow(2).sum() - m.diagonal().pow(2).sum();
 }
 
-at::Tensor batch_standardize(const at::Tensor& z) {
-  const at::Tensor centred = z - z.mean(0, /*keepdim=*/true);
-  const at::Tensor var = centred.pow(2).mean(0, /*keepdim=*/true);  // biased, as BatchNorm1d
+// Standardises every column over the global batch of `rows` rows (biased variance, as
+// BatchNorm1d without affine; across processes as SyncBatchNorm).
+at::Tensor batch_standardize(const at::Tensor& z, sdk::Comm& comm, double rows) {
+  const bool one = comm.world_size() == 1;
+  const at::Tensor mean = one ? z.mean(0, /*keepdim=*/true) : comm.all_reduce_sum_with_grad(z.sum(0, true)) / rows;
+  const at::Tensor centred = z - mean;
+  const at::Tensor var = one ? centred.pow(2).mean(0, /*keepdim=*/true)
+                             : comm.all_reduce_sum_with_grad(centred.pow(2).sum(0, true)) / rows;
   return centred / (var + 1e-5).sqrt();
 }
 
@@ -120,14 +125,10 @@ at::Tensor batch_standardize(const at::Tensor& z) {
 at::Tensor cross_correlation(const at::Tensor& z1, const at::Tensor& z2, sdk::Comm& comm) {
   check_pair("cross_correlation", z1, z2);
   SSL_CHECK(z1.size(0) > 1, "cross_correlation: need at least 2 rows to normalise along the batch");
-  const int64_t n = z1.size(0);
-  const at::Tensor local = at::matmul(batch_standardize(z1).t(), batch_standardize(z2)) / double(n);
-  const int64_t world = comm.world_size();
-  if (world == 1) return local;
-  at::Tensor total = local.detach().clone();
-  comm.all_reduce_sum(total);
-  // Value: the sum over processes; gradient: through the local term only.
-  return (local + (total - local.detach())) / double(world);
+  const double rows = double(z1.size(0) * comm.world_size());
+  const at::Tensor local = at::matmul(batch_standardize(z1, comm, rows).t(), batch_standardize(z2, comm, rows));
+  if (comm.world_size() == 1) return local / rows;
+  return comm.all_reduce_sum_with_grad(local) / rows;
 }
 
 BarlowTwinsTerms barlow_twins_loss(const at::Tensor& z1, const at::Tensor& z2, double lambda,

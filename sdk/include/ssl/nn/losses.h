@@ -62,10 +62,11 @@ SSL_SDK_API at::Tensor info_nce_with_queue(const at::Tensor& q, const at::Tensor
 
 // Barlow Twins' cross-correlation (Zbontar et al. 2021). z1, z2: [N, D]. Each is normalised
 // along the batch (zero mean, unit biased variance per dimension, eps 1e-5, i.e. BatchNorm1d
-// without affine in training mode, over this process's rows), then C = bn(z1)^T bn(z2) / N
-// [D, D]. Across W processes the N-normalised matrices are summed with comm.all_reduce_sum and
-// divided by W; the gradient flows through this process's own term (as the official code's
-// un-differentiated all_reduce), so the value is the global C and dC/dC_local = 1/W.
+// without affine in training mode), then C = bn(z1)^T bn(z2) / N
+// [D, D]. Across W processes (the same N rows on each) the standardisation and C are over the
+// global batch of W*N rows, through comm.all_reduce_sum_with_grad: value and gradient equal a
+// single process's at batch W*N. (The official code all-reduces C without a gradient, which
+// scales its gradients by 1/W under DDP's averaging.)
 SSL_SDK_API at::Tensor cross_correlation(const at::Tensor& z1, const at::Tensor& z2,
                                          sdk::Comm& comm);
 

@@ -20,12 +20,23 @@ class SSL_SDK_API Comm {
   virtual void all_reduce_sum(at::Tensor& tensor) = 0;
   // Concatenation along dim 0 of every process's tensor, in rank order. No gradient flows.
   virtual at::Tensor all_gather(const at::Tensor& tensor) = 0;
-  // Same, but the gradient of this process's slice flows back to `tensor`
-  // (SimCLR gathers its negatives this way).
-  virtual at::Tensor all_gather_with_grad(const at::Tensor& tensor) = 0;
+  // Same, but differentiable (SimCLR gathers its negatives this way): the gradient of the
+  // whole output is summed over the processes and this process's rows of it flow back to
+  // `tensor`. The default builds it from all_gather and all_reduce_sum.
+  virtual at::Tensor all_gather_with_grad(const at::Tensor& tensor);
   virtual void broadcast(at::Tensor& tensor, int64_t root) = 0;
   virtual void barrier() = 0;
+  // The sum over all processes, differentiable: the gradient is summed over the processes too
+  // (as torch.distributed.nn's all_reduce), so a loss that every process computes from the
+  // global sum (Barlow Twins' cross-correlation, global batch statistics) trains each process's
+  // share correctly under gradient averaging. The default builds it from all_reduce_sum.
+  virtual at::Tensor all_reduce_sum_with_grad(const at::Tensor& tensor);
 };
+
+// The gradient convention of a data-parallel run: parameter gradients are averaged over the
+// processes, and each process's loss is either its own share of the global loss (a mean over
+// its samples, with gathered negatives) or the global loss itself computed from
+// all_reduce_sum_with_grad; both give the single-process gradient.
 
 // The single-process implementation: every collective is the identity.
 SSL_SDK_API std::shared_ptr<Comm> make_local_comm();
