@@ -30,6 +30,7 @@
 #include "ssl/sdk/method.h"
 #include "ssl/sdk/plugin_api.h"
 #include "ssl/sdk/registrar.h"
+#include "../static_specs.h"
 
 SSL_PLUGIN_DECLARE_STATIC(backbone_resnet);
 SSL_PLUGIN_DECLARE_STATIC(method_contrastive);
@@ -39,15 +40,7 @@ namespace {
 using Values = std::map<std::string, ssl::sdk::Value>;
 using Clock = std::chrono::steady_clock;
 
-struct Specs final : ssl::sdk::Registrar {
-  std::vector<ssl::sdk::ComponentSpec> all;
-  void add(ssl::sdk::ComponentSpec spec) override { all.push_back(std::move(spec)); }
-  const ssl::sdk::ComponentSpec& get(ssl::sdk::Kind kind, const std::string& name) const {
-    for (const auto& s : all)
-      if (s.kind() == kind && s.name == name) return s;
-    SSL_FAIL("no ", ssl::sdk::kind_name(kind), " named ", name);
-  }
-};
+using Specs = ssl::bench::StaticSpecs;
 
 // SimCLR's trained parameters with the given backbone (as the trainer would reduce them).
 std::vector<at::Tensor> simclr_parameters(const Specs& specs, const std::string& backbone, const Values& bvalues,
