@@ -6,9 +6,6 @@
 #include <ATen/ATen.h>
 #include <torch/nn/modules/linear.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <functional>
@@ -46,19 +43,7 @@ std::string parse_error(const Vars& vars) {
   return "";
 }
 
-// A loopback port the kernel reports free, for a test's store.
-int64_t test_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+int64_t test_port() { return free_port(); }
 
 DistEnv env_of(int64_t rank, int64_t world, int64_t port) {
   DistEnv e;

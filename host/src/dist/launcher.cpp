@@ -37,8 +37,8 @@ bool is_launcher_option(const std::string& arg, bool& takes_value) {
   return false;
 }
 
-// A port the kernel reports free on the loopback interface (it may be taken again before rank 0
-// binds it; rank 0 then fails with the port named).
+}  // namespace
+
 int64_t free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   SSL_CHECK(fd >= 0, "--nproc: cannot open a socket to find a free port");
@@ -54,6 +54,7 @@ int64_t free_port() {
   return ntohs(a.sin_port);
 }
 
+namespace {
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return fmt::format("was killed by signal {}", WTERMSIG(status));

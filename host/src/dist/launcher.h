@@ -24,6 +24,10 @@ struct LaunchOptions {
 // --master-port, each as "--opt V" or "--opt=V") removed: what each worker is started with.
 std::vector<std::string> worker_arguments(const std::vector<std::string>& argv);
 
+// A TCP port the kernel reports free on the loopback interface (it may be taken again before
+// it is bound; the binding then fails naming the port).
+int64_t free_port();
+
 // Starts the workers and returns the exit status for the launcher: 0 when every worker
 // succeeded, 130 when they were interrupted, else the first failing worker's status.
 // `stop` (the launcher's SIGINT/SIGTERM flag) is forwarded to the workers once.

@@ -30,6 +30,11 @@ using std::chrono::milliseconds;
 std::vector<uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
 std::string text_of(const std::vector<uint8_t>& b) { return {b.begin(), b.end()}; }
 int64_t seconds_of(milliseconds d) { return static_cast<int64_t>(d.count() / 1000); }
+// c10d's messages carry a C++ backtrace after their first line.
+std::string first_line(std::string s) {
+  if (const auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
+  return s;
+}
 
 // Rank 0's store, or torchrun's agent's (every rank a client then), under a prefix of its own.
 c10::intrusive_ptr<c10d::Store> open_store(const DistEnv& env, milliseconds timeout, bool may_serve) {
@@ -135,8 +140,7 @@ class Heartbeat {
           if (static_cast<int64_t>(r) != env_.rank && store_->check({key})) seen.emplace_back(r, text_of(store_->get(key)));
         }
       } catch (const std::exception& e) {
-        error = e.what();
-        if (const auto nl = error.find('\n'); nl != std::string::npos) error.resize(nl);
+        error = first_line(e.what());
       }
       lock.lock();
       if (!error.empty() && !stopping_) store_error_ = error;
@@ -244,11 +248,6 @@ class GlooComm final : public ProcessGroupComm {
     c10::intrusive_ptr<c10d::Work> work_;
     std::string what_;
   };
-
-  static std::string first_line(std::string s) {
-    if (const auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
-    return s;
-  }
 
   // Gloo reduces contiguous CPU tensors; anything else goes through a staging copy.
   static at::Tensor staged(const at::Tensor& t) { return t.is_cpu() && t.is_contiguous() ? t : t.contiguous().cpu(); }
