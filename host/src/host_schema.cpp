@@ -25,7 +25,7 @@ const sdk::Schema& pipeline_schema() {
 const sdk::Schema& data_schema() {
   static const sdk::Schema s = [] {
     sdk::Schema s;
-    s.add_int("batch_size", 256, "images per training step (per process)").min(1).max(1 << 20);
+    s.add_int("batch_size", 256, "images per training step: the global batch, split evenly over the processes of a distributed run").min(1).max(1 << 20);
     s.add_int("workers", 1, "loader threads decoding and augmenting images").min(1).max(64);
     s.add_int("prefetch", 4, "batches prepared ahead of the trainer").min(1).max(64);
     s.add_bool("drop_last", true, "drop the last incomplete batch of each epoch");
@@ -89,6 +89,8 @@ const sdk::Schema& trainer_schema() {
     s.add_int("log_every", 10, "steps between metrics.jsonl lines").min(1);
     s.add_int("checkpoint_every", 1, "epochs between checkpoints (0: only at the end)").range(0, kMaxEpochs);
     s.add_int("keep_checkpoints", 2, "checkpoints kept in checkpoints/ (oldest removed)").range(1, 1000);
+    s.add_bool("sync_batch_norm", false,
+               "in a run of several processes, every BatchNorm of the method (backbone, heads, momentum copies) normalises with the statistics of the global batch (SyncBatchNorm); no effect on one process");
     s.add_bool("channels_last", true, "channels-last memory format for conv weights and inputs (+16% on resnet_small, bench/RESULTS.md)");
     s.add_string("progress", "auto", "console output: a live bar on a terminal, plain lines otherwise")
         .choices({"auto", "bar", "plain", "none"});

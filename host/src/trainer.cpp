@@ -15,6 +15,7 @@
 #include "diagnostics.h"
 #include "dist/grad_reducer.h"
 #include "dist/process_group.h"
+#include "dist/sync_batch_norm.h"
 #include "evaluation.h"
 #include "loader.h"
 #include "observers/standard_observers.h"
@@ -171,10 +172,10 @@ class TrainLoop {
  public:
   TrainLoop(Runtime& rt, Loader& loader, Loader* target, Optimizer& opt, const LrSchedule& schedule,
             ObserverList& observers, const RunRequest& request, const RunState& run, bool channels_last,
-            GradReducer* reducer)
+            GradReducer* reducer, nn::BatchNormSync* bn_sync)
       : rt_(rt), source_(loader, run.steps_per_epoch), opt_(opt), schedule_(schedule),
         observers_(observers), request_(request), run_(run), channels_last_(channels_last),
-        method_name_(rt.pipeline->method.type()), pos_(run.start), reducer_(reducer) {
+        method_name_(rt.pipeline->method.type()), pos_(run.start), reducer_(reducer), bn_sync_(bn_sync) {
     if (target) target_.emplace(*target, run.steps_per_epoch);
   }
 
@@ -311,7 +312,10 @@ class TrainLoop {
       batch = to_device(std::move(host_batch), std::move(target), rt_.device, channels_last_, rt_.uses_labels);
       // Step-level randomness is resumable, and each rank draws its own.
       at::manual_seed(step_seed(rt_.seed + 0x632be59bd9b4e019ULL * static_cast<uint64_t>(rt_.comm->rank()), pos_.step));
-      out = rt_.method->training_step(batch, info);
+      {
+        const ActiveBatchNormSync global_statistics(bn_sync_);
+        out = rt_.method->training_step(batch, info);
+      }
       SSL_CHECK(out.loss.defined() && out.loss.numel() == 1, "training_step must return a scalar loss");
       loss = out.loss.item<double>();  // the loop's one device sync per step
       if (distributed()) {  // the mean over the ranks: what is reported, and non-finite on every rank at once
@@ -401,6 +405,7 @@ class TrainLoop {
   const std::string method_name_;
   TrainPosition pos_;
   GradReducer* reducer_;  // null in a single-process run
+  nn::BatchNormSync* bn_sync_;  // null unless trainer.sync_batch_norm
 };
 
 // Trained parameters once each, in the optimizer's order.
@@ -448,6 +453,8 @@ TrainOutcome train(Runtime& rt, const RunRequest& request, std::vector<std::shar
     broadcast_method_state(*rt.method, *group);
     reducer = std::make_unique<GradReducer>(trained_parameters(opt), *group);
   }
+  std::shared_ptr<nn::BatchNormSync> bn_sync;
+  if (p.trainer.get_bool("sync_batch_norm")) bn_sync = enable_sync_batch_norm(*rt.method, *rt.comm, "method");
 
   ObserverList observers(rt.comm->rank());
   add_standard_observers(observers, rt, opt);
@@ -459,7 +466,7 @@ TrainOutcome train(Runtime& rt, const RunRequest& request, std::vector<std::shar
     ~ClearStop() { rt.stop = nullptr; }
   } clear_stop{rt};
   return TrainLoop(rt, loader, target ? &*target : nullptr, opt, schedule, observers, request, run, channels_last,
-                   reducer.get())
+                   reducer.get(), bn_sync.get())
       .run();
 }
 

@@ -10,7 +10,7 @@ namespace {
 // torchvision's 1x1 conv + BN shortcut, used when the shape changes; else nullptr (identity).
 torch::nn::Sequential make_downsample(int64_t in, int64_t out, int64_t stride) {
   if (stride == 1 && in == out) return torch::nn::Sequential(nullptr);
-  return torch::nn::Sequential(make_conv(in, out, 1, stride, 0), torch::nn::BatchNorm2d(out));
+  return torch::nn::Sequential(make_conv(in, out, 1, stride, 0), ssl::nn::SyncBatchNorm2d(out));
 }
 
 }  // namespace
@@ -27,9 +27,9 @@ torch::nn::Conv2d make_conv(int64_t in, int64_t out, int64_t kernel, int64_t str
 BasicBlockImpl::BasicBlockImpl(int64_t in_planes, int64_t planes, int64_t stride,
                                bool zero_init_residual) {
   conv1_ = register_module("conv1", make_conv(in_planes, planes, 3, stride, 1));
-  bn1_ = register_module("bn1", torch::nn::BatchNorm2d(planes));
+  bn1_ = register_module("bn1", ssl::nn::SyncBatchNorm2d(planes));
   conv2_ = register_module("conv2", make_conv(planes, planes, 3, 1, 1));
-  bn2_ = register_module("bn2", torch::nn::BatchNorm2d(planes));
+  bn2_ = register_module("bn2", ssl::nn::SyncBatchNorm2d(planes));
   downsample_ = make_downsample(in_planes, planes * kExpansion, stride);
   if (downsample_) register_module("downsample", downsample_);
   // Goyal et al. 2017: each block starts as the identity.
@@ -46,11 +46,11 @@ at::Tensor BasicBlockImpl::forward(const at::Tensor& x) {
 BottleneckImpl::BottleneckImpl(int64_t in_planes, int64_t planes, int64_t stride,
                                bool zero_init_residual) {
   conv1_ = register_module("conv1", make_conv(in_planes, planes, 1, 1, 0));
-  bn1_ = register_module("bn1", torch::nn::BatchNorm2d(planes));
+  bn1_ = register_module("bn1", ssl::nn::SyncBatchNorm2d(planes));
   conv2_ = register_module("conv2", make_conv(planes, planes, 3, stride, 1));
-  bn2_ = register_module("bn2", torch::nn::BatchNorm2d(planes));
+  bn2_ = register_module("bn2", ssl::nn::SyncBatchNorm2d(planes));
   conv3_ = register_module("conv3", make_conv(planes, planes * kExpansion, 1, 1, 0));
-  bn3_ = register_module("bn3", torch::nn::BatchNorm2d(planes * kExpansion));
+  bn3_ = register_module("bn3", ssl::nn::SyncBatchNorm2d(planes * kExpansion));
   downsample_ = make_downsample(in_planes, planes * kExpansion, stride);
   if (downsample_) register_module("downsample", downsample_);
   if (zero_init_residual) torch::nn::init::zeros_(bn3_->weight);

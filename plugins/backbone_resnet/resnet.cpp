@@ -41,7 +41,7 @@ ResNet::ResNet(const ResNetSpec& spec) : spec_(spec) {
   const int64_t kernel = spec.cifar_stem ? 3 : 7;
   conv1_ = register_module("conv1", make_conv(spec.in_channels, spec.width, kernel,
                                               spec.cifar_stem ? spec.stem_stride : 2, spec.cifar_stem ? 1 : 3));
-  bn1_ = register_module("bn1", torch::nn::BatchNorm2d(spec.width));
+  bn1_ = register_module("bn1", ssl::nn::SyncBatchNorm2d(spec.width));
   int64_t in_planes = spec.width;
   for (size_t i = 0; i < spec.blocks.size(); ++i) {
     SSL_CHECK(spec.blocks[i] >= 1, "ResNet: stage ", i + 1, " needs at least one block, got ", spec.blocks[i]);

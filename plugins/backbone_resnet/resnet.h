@@ -8,7 +8,6 @@
 // images [N, C, H, W] -> features [N, num_features()]: the global-average-pooled output of
 // layer4 (or the last stage), before any fc.
 #include <ATen/core/Tensor.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
 
@@ -17,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "ssl/nn/batch_norm.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/config.h"
 #include "ssl/sdk/context.h"
@@ -46,7 +46,7 @@ class ResNet final : public sdk::Backbone {
   ResNetSpec spec_;
   int64_t num_features_ = 0;
   torch::nn::Conv2d conv1_{nullptr};
-  torch::nn::BatchNorm2d bn1_{nullptr};
+  ssl::nn::SyncBatchNorm2d bn1_{nullptr};
   std::vector<torch::nn::Sequential> stages_;  // layer1..layer4
 };
 

@@ -10,12 +10,12 @@
 #include <ATen/ATen.h>
 #include <torch/nn/init.h>
 #include <torch/nn/modules/activation.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
 
 #include <cstdint>
 
+#include "ssl/nn/batch_norm.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/error.h"
 #include "ssl/sdk/registrar.h"
@@ -52,7 +52,7 @@ TinyCnn::TinyCnn(int64_t in_channels, int64_t width) : in_channels_(in_channels)
     torch::nn::Conv2d conv(torch::nn::Conv2dOptions(in, channels[i], 3).stride(i == 0 ? 1 : 2).padding(1).bias(false));
     torch::nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
     features_->push_back(conv);
-    features_->push_back(torch::nn::BatchNorm2d(channels[i]));
+    features_->push_back(ssl::nn::SyncBatchNorm2d(channels[i]));
     features_->push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
     in = channels[i];
   }

@@ -4,8 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <ATen/ATen.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/linear.h>
-
 
 #include <chrono>
 #include <functional>
@@ -20,6 +21,9 @@
 #include "dist/launcher.h"
 #include "dist/process_group.h"
 #include "dist/run_consistency.h"
+#include "dist/sync_batch_norm.h"
+#include "ssl/nn/batch_norm.h"
+#include "ssl/sdk/comm.h"
 #include "ssl/sdk/error.h"
 
 using namespace ssl::host;
@@ -241,4 +245,27 @@ TEST_CASE("a lost rank ends the survivor's collective within the peer timeout, n
   CHECK_THAT(survivor_error, Catch::Contains("rank 0 of 2") && Catch::Contains("rank 1 of 2 stopped sending heartbeats") &&
                                  Catch::Contains("all_reduce_sum failed"));
   CHECK(survivor_seconds < 5 + 10);  // the peer timeout, the probe and slack: never a hang
+}
+
+TEST_CASE("trainer.sync_batch_norm attaches every synchronisable BatchNorm and names a layer that cannot share") {
+  auto comm = ssl::sdk::make_local_comm();
+  torch::nn::Sequential good(torch::nn::Linear(4, 4), ssl::nn::SyncBatchNorm1d(4), torch::nn::Linear(4, 2),
+                             ssl::nn::SyncBatchNorm1d(2));
+  const auto sync = enable_sync_batch_norm(*good, *comm, "method");
+  REQUIRE(sync != nullptr);
+  CHECK(sync->comm == comm.get());
+  CHECK_FALSE(sync->active);
+  CHECK(good[1]->as<ssl::nn::SyncBatchNorm1dImpl>()->sync() == sync);
+  CHECK(good[3]->as<ssl::nn::SyncBatchNorm1dImpl>()->sync() == sync);
+  {
+    const ActiveBatchNormSync step(sync.get());
+    CHECK(sync->active);
+  }
+  CHECK_FALSE(sync->active);
+
+  torch::nn::Sequential plain(torch::nn::Linear(4, 4), torch::nn::BatchNorm1d(4));
+  CHECK_THROWS_WITH(enable_sync_batch_norm(*plain, *comm, "method"),
+                    Catch::Contains("method.1 is a torch::nn::BatchNorm1d") && Catch::Contains("ssl::nn::SyncBatchNorm1d/2d"));
+  torch::nn::Sequential none(torch::nn::Linear(4, 4));
+  CHECK_THROWS_WITH(enable_sync_batch_norm(*none, *comm, "method"), Catch::Contains("method has no BatchNorm layer"));
 }

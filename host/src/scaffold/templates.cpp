@@ -99,13 +99,14 @@ void register_components(sdk::Registrar& r) {
 SSL_PLUGIN_DEFINE(@name@, "0.1.0", @name@::register_components)
 )TPL";
   if (kind == "backbone") return R"TPL(// @name@: a backbone for ssl-host, one file. As written by `ssl-host new backbone @name@`
-// it is two conv-BN-ReLU blocks and a global average pool; change the layers.
+// it is two conv-BN-ReLU blocks and a global average pool; change the layers. Its BatchNorm is
+// ssl::nn::SyncBatchNorm2d (torch's, able to use the global batch under sync_batch_norm).
 #include <ATen/ATen.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/activation.h>
 
+#include "ssl/nn/batch_norm.h"
 #include "ssl/sdk/backbone.h"
 #include "ssl/sdk/plugin_api.h"
 #include "ssl/sdk/registrar.h"
@@ -120,9 +121,9 @@ class @Class@ final : public sdk::Backbone {
     const int64_t in = ctx.input_channels > 0 ? ctx.input_channels : 3;
     namespace tnn = torch::nn;
     layers_ = register_module("layers", tnn::Sequential(
-        tnn::Conv2d(tnn::Conv2dOptions(in, width_, 3).padding(1).bias(false)), tnn::BatchNorm2d(width_), tnn::ReLU(),
+        tnn::Conv2d(tnn::Conv2dOptions(in, width_, 3).padding(1).bias(false)), nn::SyncBatchNorm2d(width_), tnn::ReLU(),
         tnn::Conv2d(tnn::Conv2dOptions(width_, 2 * width_, 3).stride(2).padding(1).bias(false)),
-        tnn::BatchNorm2d(2 * width_), tnn::ReLU()));
+        nn::SyncBatchNorm2d(2 * width_), tnn::ReLU()));
   }
 
   static sdk::Schema schema() {

@@ -1,11 +1,11 @@
 #include "ssl/nn/head.h"
 
 #include <torch/nn/modules/activation.h>
-#include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/linear.h>
 
 #include <ostream>
 
+#include "ssl/nn/batch_norm.h"
 #include "ssl/sdk/error.h"
 
 namespace ssl::nn {
@@ -24,14 +24,14 @@ void MLPHeadImpl::reset() {
   for (int64_t i = 0; i + 1 < o.num_layers(); ++i) {
     layers->push_back(torch::nn::Linear(
         torch::nn::LinearOptions(dim, o.hidden_dim()).bias(!o.batch_norm())));
-    if (o.batch_norm()) layers->push_back(torch::nn::BatchNorm1d(o.hidden_dim()));
+    if (o.batch_norm()) layers->push_back(SyncBatchNorm1d(o.hidden_dim()));
     layers->push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
     dim = o.hidden_dim();
   }
   layers->push_back(torch::nn::Linear(
       torch::nn::LinearOptions(dim, o.out_dim()).bias(!o.last_batch_norm())));
   if (o.last_batch_norm())
-    layers->push_back(torch::nn::BatchNorm1d(
+    layers->push_back(SyncBatchNorm1d(
         torch::nn::BatchNormOptions(o.out_dim()).affine(o.last_bn_affine())));
   register_module("layers", layers);
 }
