@@ -16,7 +16,9 @@
 // - The memory bank [target size, D] holds L2-normalised target features, initialised to random
 //   unit vectors and updated by index after every step with that step's features:
 //   m_i = normalise(momentum * m_i + (1 - momentum) * f_i), momentum 0 (the authors' setting:
-//   the slot is replaced).
+//   the slot is replaced). With several processes the batch is the global one (NC compares
+//   with every rank's features) and every rank writes the whole global batch into its bank, so
+//   the banks stay identical and the run matches a single process's.
 // At test time a sample whose entropy exceeds rho is "unknown" (the open_set evaluator).
 //
 // Checkpointed state: backbone, classifier, memory bank.
@@ -27,6 +29,8 @@
 #include "dance_losses.h"
 #include "domain_classifier.h"
 #include "ssl/nn/losses.h"
+#include "ssl/nn/method_support.h"
+#include "ssl/sdk/comm.h"
 #include "ssl/sdk/error.h"
 #include "ssl/sdk/registrar.h"
 
@@ -40,7 +44,8 @@ class Dance final : public DomainClassifier {
         eta_(cfg.get_float("eta")),
         margin_(cfg.get_float("margin")),
         rho_(cfg.get_float("rho_scale") * std::log(double(num_known()))),
-        momentum_(cfg.get_float("memory_momentum")) {
+        momentum_(cfg.get_float("memory_momentum")),
+        comm_(nn::resolve_comm(ctx)) {
     SSL_CHECK(ctx.target_size > 0, "dance: the target split has no samples (BuildContext::target_size)");
     memory_ = register_buffer("memory", nn::l2_normalize(at::randn({ctx.target_size, backbone()->num_features()})));
   }
@@ -68,10 +73,12 @@ class Dance final : public DomainClassifier {
     const at::Tensor& ce = source.ce;
     const at::Tensor ft = features(batch.target_views[0]);
     const at::Tensor target_logits = logits(ft);
-    const at::Tensor nc = neighbourhood_clustering(ft, batch.target_indices, memory_, target_logits, temperature());
+    const at::Tensor nc =
+        neighbourhood_clustering(ft, batch.target_indices, memory_, target_logits, temperature(), comm_.get());
     const at::Tensor es = entropy_separation(target_logits, rho_, margin_);
-    pending_features_ = ft.detach();
-    pending_indices_ = batch.target_indices;
+    // The global batch's features, so that every rank's memory bank stays the same.
+    pending_features_ = comm_->all_gather(ft.detach());
+    pending_indices_ = comm_->all_gather(batch.target_indices);
 
     sdk::StepOutput out;
     out.loss = ce + eta_ * (nc + es);
@@ -95,6 +102,7 @@ class Dance final : public DomainClassifier {
 
  private:
   double eta_, margin_, rho_, momentum_;
+  std::shared_ptr<sdk::Comm> comm_;
   at::Tensor memory_;
   at::Tensor pending_features_, pending_indices_;  // the step's target features, stored after the update
 };

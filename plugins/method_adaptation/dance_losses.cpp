@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "ssl/nn/losses.h"
+#include "ssl/sdk/comm.h"
 #include "ssl/sdk/error.h"
 
 namespace ssl::plugins::method_adaptation {
@@ -21,19 +22,27 @@ at::Tensor entropy_separation(const at::Tensor& logits, double rho, double margi
 }
 
 at::Tensor neighbourhood_clustering(const at::Tensor& f, const at::Tensor& index, const at::Tensor& memory,
-                                    const at::Tensor& class_logits, double temperature) {
+                                    const at::Tensor& class_logits, double temperature, sdk::Comm* comm) {
   SSL_CHECK(f.dim() == 2 && memory.dim() == 2 && f.size(1) == memory.size(1), "neighbourhood_clustering: features ",
             f.sizes(), " and memory ", memory.sizes(), " must be [B, D] and [N, D]");
   SSL_CHECK(index.dim() == 1 && index.size(0) == f.size(0) && class_logits.size(0) == f.size(0),
             "neighbourhood_clustering: ", f.size(0), " features, ", index.sizes(), " indices and ",
             class_logits.sizes(), " logits do not match");
   SSL_CHECK(temperature > 0, "neighbourhood_clustering: the temperature must be > 0");
+  const bool global = comm != nullptr && comm->world_size() > 1;
+  const at::Tensor batch = global ? comm->all_gather_with_grad(f) : f;             // [Bg, D]
+  const at::Tensor batch_index = global ? comm->all_gather(index) : index;          // [Bg]
+  SSL_CHECK(batch.size(0) == f.size(0) * (global ? comm->world_size() : 1),
+            "neighbourhood_clustering: the ranks hold different numbers of target rows (", f.size(0), " here, ",
+            batch.size(0), " in all)");
+  const int64_t offset = global ? comm->rank() * f.size(0) : 0;  // this rank's rows in the global batch
   const double masked = -1.0 / temperature;
-  at::Tensor to_memory = at::mm(f, memory.detach().t()) / temperature;         // [B, N]
-  to_memory = to_memory.index_fill(1, index, masked);                          // the batch's stale slots
-  at::Tensor to_batch = at::mm(f, f.t()) / temperature;                        // [B, B]
-  const at::Tensor self = at::eye(f.size(0), f.options().dtype(at::kBool));
-  to_batch = to_batch.masked_fill(self, masked);                               // each row's own column
+  at::Tensor to_memory = at::mm(f, memory.detach().t()) / temperature;              // [B, N]
+  to_memory = to_memory.index_fill(1, batch_index, masked);                          // the batch's stale slots
+  at::Tensor to_batch = at::mm(f, batch.t()) / temperature;                          // [B, Bg]
+  const at::Tensor self =
+      at::eye(f.size(0), batch.size(0), f.options().dtype(at::kBool)).roll(offset, 1);  // each row's own column
+  to_batch = to_batch.masked_fill(self, masked);
   return mean_entropy(at::cat({class_logits, to_memory, to_batch}, 1));
 }
 

@@ -3,6 +3,10 @@
 // Self-Supervision", NeurIPS 2020) as free functions, so each is tested on its own.
 #include <ATen/core/Tensor.h>
 
+namespace ssl::sdk {
+class Comm;
+}
+
 namespace ssl::plugins::method_adaptation {
 
 // Mean Shannon entropy of the softmax of each row of `logits` [N, K] -> scalar (natural log).
@@ -24,8 +28,13 @@ at::Tensor entropy_separation(const at::Tensor& logits, double rho, double margi
 // (set to -1 / T, the smallest cosine). Each batch sample is thus compared with its fresh
 // features, never with its stale copy in the memory. Minimising it moves each target feature
 // towards either a class prototype or its target neighbours.
+// With several processes, `comm` makes "the batch" the global one: each rank's rows are compared
+// with every rank's fresh features (gathered with gradient) and the memory slots of the whole
+// global batch are masked, so the ranks' mean gives the single-process value and the gradient
+// follows the convention of ssl/sdk/comm.h. Every rank must hold the same number of rows.
 at::Tensor neighbourhood_clustering(const at::Tensor& f, const at::Tensor& index, const at::Tensor& memory,
-                                    const at::Tensor& class_logits, double temperature);
+                                    const at::Tensor& class_logits, double temperature,
+                                    sdk::Comm* comm = nullptr);
 
 // The memory update: memory[index] = normalise(momentum * memory[index] + (1 - momentum) * f),
 // in place, without gradient (f is detached). momentum 0 (the authors' setting) replaces the

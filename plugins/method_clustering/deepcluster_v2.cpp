@@ -13,9 +13,10 @@
 // before (a sample the previous epoch did not reach, e.g. dropped with the last partial batch,
 // has no target for one epoch and is left out of the loss). The first epoch's bank is filled
 // before training by one pass over the training set (two augmented views, as the official
-// code's memory initialisation). With several processes each rank clusters the rows it wrote
-// (centroid sums all-reduced by nn::kmeans) and the assignments are summed across ranks, so
-// every rank has every sample's target; each row is written by one rank per epoch.
+// code's memory initialisation). With several processes every rank writes the global batch's
+// rows (gathered), so the ranks' banks, their k-means and the checkpoint are the single
+// process's; rank 0's clustering is broadcast so that the ranks agree bit for bit, and the
+// loss is normalised by the global batch's count of samples with a target.
 //
 // What keeps it from collapsing is the re-clustering of a fixed-size memory with empty clusters
 // re-seeded: K clusters stay in use, so the targets cannot become one class.
@@ -111,8 +112,14 @@ class DeepClusterV2 final : public nn::ProjectedMethod {
     for (size_t h = 0; h < ks_.size(); ++h) {
       const at::Tensor targets = assignments_[int64_t(h)].index_select(0, idx);  // [B], -1 before clustering
       known = targets >= 0;
-      // Mean over the samples with a target (a batch without any gives 0, not 0 / 0).
-      const at::Tensor count = known.sum().clamp_min(1).to(at::kFloat);
+      // Mean over the global batch's samples with a target (a batch without any gives 0, not
+      // 0 / 0); each rank divides its sum by the ranks' mean count (the gradient convention).
+      at::Tensor count = known.sum().to(at::kFloat).reshape({1});
+      if (comm_->world_size() > 1) {
+        comm_->all_reduce_sum(count);
+        count = count / double(comm_->world_size());
+      }
+      count = count.clamp_min(1.0 / double(comm_->world_size())).reshape({});
       for (const auto& zv : z) {
         const at::Tensor term = at::cross_entropy_loss(at::matmul(zv, prototypes_[h].t()) / temperature_, targets,
                                                        {}, at::Reduction::Sum, -1) / count;
@@ -121,8 +128,10 @@ class DeepClusterV2 final : public nn::ProjectedMethod {
     }
     {
       at::NoGradGuard no_grad;
-      for (int64_t c = 0; c < 2; ++c) bank_[c].index_copy_(0, idx, z[size_t(c)].detach());
-      written_.index_fill_(0, idx, info.epoch);
+      // The global batch's rows: every rank's bank stays the same (and the checkpoint whole).
+      const at::Tensor all_idx = comm_->all_gather(idx);
+      for (int64_t c = 0; c < 2; ++c) bank_[c].index_copy_(0, all_idx, comm_->all_gather(z[size_t(c)].detach()));
+      written_.index_fill_(0, all_idx, info.epoch);
     }
     sdk::StepOutput out;
     out.loss = total / double(ks_.size() * z.size());
@@ -137,8 +146,7 @@ class DeepClusterV2 final : public nn::ProjectedMethod {
 
  private:
   // The bank before an epoch that follows none: the projections of two augmented views of every
-  // training sample, as if written the epoch before (with several processes each rank keeps
-  // its share of the rows, so every row is counted once).
+  // training sample, as if written the epoch before (every rank extracts them all).
   void fill_bank(sdk::EpochContext& ctx) {
     SSL_CHECK(ctx.features != nullptr, "method deepcluster_v2: the host gave no feature source to fill the memory bank");
     sdk::FeatureRequest req;
@@ -151,9 +159,12 @@ class DeepClusterV2 final : public nn::ProjectedMethod {
     const sdk::Features f = ctx.features->extract(req);  // [2, N, D]
     const at::Tensor idx = f.indices.to(bank_.device());
     for (int64_t c = 0; c < 2; ++c) bank_[c].index_copy_(0, idx, nn::l2_normalize(f.values[c].to(bank_.device())));
-    const int64_t world = ctx.comm ? ctx.comm->world_size() : 1, rank = ctx.comm ? ctx.comm->rank() : 0;
-    const at::Tensor mine = idx.masked_select(idx.remainder(world) == rank);
-    written_.index_fill_(0, mine, ctx.epoch - 1);
+    written_.index_fill_(0, idx, ctx.epoch - 1);
+    // Rank 0's bank for all (hosts whose CPUs round differently would extract slightly apart).
+    if (ctx.comm && ctx.comm->world_size() > 1) {
+      ctx.comm->broadcast(bank_, 0);
+      ctx.comm->broadcast(written_, 0);
+    }
   }
 
   void cluster(int64_t epoch, sdk::Comm* comm) {
@@ -165,7 +176,6 @@ class DeepClusterV2 final : public nn::ProjectedMethod {
       opt.iterations = kmeans_iterations_;
       opt.spherical = true;
       opt.seed = seed_ ^ (uint64_t(epoch) << 20) ^ uint64_t(h);
-      opt.comm = comm;
       const nn::KMeansResult r = nn::kmeans(bank_[int64_t(h % 2)].index_select(0, rows), opt);
       prototypes_[h].copy_(r.centroids);
       std::ostringstream msg;
@@ -174,11 +184,14 @@ class DeepClusterV2 final : public nn::ProjectedMethod {
           << " empty cluster(s) re-seeded, mean 1 - cos " << std::fixed << std::setprecision(4)
           << r.inertia / double(std::max<int64_t>(1, rows.size(0)));
       sdk::log_info(msg.str());
-      // Every rank's rows: summed over ranks (each sample written by one rank per epoch).
-      at::Tensor a = at::zeros({bank_.size(1)}, at::kLong).to(bank_.device());
-      a.index_copy_(0, rows, r.assignments + 1);
-      if (comm && comm->world_size() > 1) comm->all_reduce_sum(a);
-      assignments_[int64_t(h)].copy_(a - 1);
+      assignments_[int64_t(h)].index_copy_(0, rows, r.assignments);
+      // Every rank clustered the same bank; rank 0's result is taken so that they agree bit for bit.
+      if (comm && comm->world_size() > 1) {
+        comm->broadcast(prototypes_[h], 0);
+        at::Tensor a = assignments_[int64_t(h)].contiguous();
+        comm->broadcast(a, 0);
+        assignments_[int64_t(h)].copy_(a);
+      }
     }
     clustered_epoch_.fill_(epoch);
   }

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "../../plugins/method_adaptation/dance_losses.h"
 #include "ssl/nn/losses.h"
 #include "ssl/sdk/comm.h"
 #include "thread_comm.h"
@@ -102,5 +103,20 @@ TEST_CASE("vicreg on two ranks: the single-process loss and gradients of the glo
 TEST_CASE("info_nce with in-batch keys on two ranks: the single-process loss and gradients") {
   check_equivalent(random_inputs(8, 5, 14), [](const at::Tensor& a, const at::Tensor& b, ssl::sdk::Comm& c) {
     return ssl::nn::info_nce(a, b, 0.2, c, ssl::nn::KeyGather::WithGrad);
+  });
+}
+
+TEST_CASE("DANCE's neighbourhood clustering on two ranks: the single-process loss and gradients of the global batch") {
+  // Rows: L2-normalised target features (a) and classifier logits (b, 5 classes); a memory of
+  // 12 slots of which the global batch's 8 samples hold slots 11, 2, 7, 0 | 5, 9, 3, 6.
+  Inputs in = random_inputs(8, 5, 15);
+  in.z1 = in.z1 / in.z1.norm(2, 1, true);
+  torch::manual_seed(16);
+  const at::Tensor memory = at::randn({12, 5}, at::kDouble);
+  const at::Tensor index = at::tensor(std::vector<int64_t>{11, 2, 7, 0, 5, 9, 3, 6});
+  check_equivalent(in, [&](const at::Tensor& a, const at::Tensor& b, ssl::sdk::Comm& c) {
+    const at::Tensor rows = index.narrow(0, c.rank() * a.size(0), a.size(0));
+    return ssl::plugins::method_adaptation::neighbourhood_clustering(a, rows, memory / memory.norm(2, 1, true), b, 0.05,
+                                                                     &c);
   });
 }

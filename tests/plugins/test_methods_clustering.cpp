@@ -631,7 +631,7 @@ TEST_CASE("deepcluster_v2: a clear error without the training set's size or batc
   CHECK_THROWS_WITH(m->training_step(indexed({0, 16}), step_info(0)), Catch::Contains("outside the memory bank"));
 }
 
-TEST_CASE("deepcluster_v2: over a 2-rank Comm each rank clusters its rows and both get every target", "[methods][deepcluster]") {
+TEST_CASE("deepcluster_v2: over a 2-rank Comm both ranks keep the same whole bank, prototypes and targets", "[methods][deepcluster]") {
   ModelsRegistry r;
   torch::manual_seed(51);
   FakeFeatures features(16, 8);
@@ -646,6 +646,9 @@ TEST_CASE("deepcluster_v2: over a 2-rank Comm each rank clusters its rows and bo
     ctx.comm = comms.back();
     ranks.push_back(r.method("deepcluster_v2", small_heads(r, "deepcluster_v2", kDc), ctx));
   }
+  // Each rank's share of one global batch: the bank must get all of it on both ranks.
+  const std::vector<std::vector<int64_t>> shares = {{3, 9, 0, 14}, {7, 5, 1, 2}};
+  const std::vector<ssl::sdk::Batch> batches = {indexed(shares[0]), indexed(shares[1])};
   std::vector<std::thread> threads;
   for (int64_t rank = 0; rank < 2; ++rank)
     threads.emplace_back([&, rank] {
@@ -658,14 +661,26 @@ TEST_CASE("deepcluster_v2: over a 2-rank Comm each rank clusters its rows and bo
   // Both ranks hold the same prototypes and every sample's target: its nearest prototype.
   auto b0 = ranks[0]->named_buffers(), b1 = ranks[1]->named_buffers();
   CHECK(at::equal(b0["assignments"], b1["assignments"]));
+  CHECK(at::equal(b0["bank"], b1["bank"]));
+  CHECK(at::equal(b0["bank_epoch"], at::full({16}, -1, at::kLong)));
+  CHECK(at::equal(b1["bank_epoch"], at::full({16}, -1, at::kLong)));
   for (int64_t h = 0; h < 2; ++h) {
     const at::Tensor p = b0["prototypes_" + std::to_string(h)];
     CHECK(at::equal(p, b1["prototypes_" + std::to_string(h)]));
     CHECK(at::equal(b0["assignments"][h], at::matmul(b0["bank"][h % 2], p.t()).argmax(1)));
   }
-  // Each rank owns every other row of the filled bank.
-  CHECK(at::equal(ranks[0]->named_buffers()["bank_epoch"].index_select(0, at::arange(0, 16, 2)), at::full({8}, -1, at::kLong)));
-  CHECK(at::equal(ranks[0]->named_buffers()["bank_epoch"].index_select(0, at::arange(1, 16, 2)), at::full({8}, -2, at::kLong)));
+  threads.clear();
+  for (int64_t rank = 0; rank < 2; ++rank)
+    threads.emplace_back([&, rank] { ranks[size_t(rank)]->training_step(batches[size_t(rank)], step_info(0, 8)); });
+  for (auto& t : threads) t.join();
+  b0 = ranks[0]->named_buffers();
+  b1 = ranks[1]->named_buffers();
+  CHECK(at::equal(b0["bank"], b1["bank"]));
+  const at::Tensor written = at::tensor(std::vector<int64_t>{3, 9, 0, 14, 7, 5, 1, 2});
+  for (auto* b : {&b0, &b1}) {
+    CHECK(at::equal((*b)["bank_epoch"].index_select(0, written), at::zeros({8}, at::kLong)));
+    CHECK(((*b)["bank_epoch"] == 0).sum().item<int64_t>() == 8);
+  }
 }
 
 namespace {
