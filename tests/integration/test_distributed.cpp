@@ -44,12 +44,14 @@ void check_same_losses(const fs::path& a, const fs::path& b, size_t steps) {
 double largest_relative_difference(const fs::path& a, const fs::path& b) {
   const auto la = losses(a), lb = losses(b);
   double out = 0;
-  for (const auto& [step, loss] : la) out = std::max(out, std::abs(lb.at(step) - loss) / std::max(std::abs(loss), 1e-12));
+  for (const auto& [step, loss] : la)
+    out = std::max(out, std::abs(lb.at(step) - loss) / std::max(std::abs(loss), 1e-12));
   return out;
 }
 }  // namespace
 
-TEST_CASE("two workers of --nproc reproduce the single-process losses of the same global batch, rank 0 writes the folder") {
+TEST_CASE(
+    "two workers of --nproc reproduce the single-process losses of the same global batch, rank 0 writes the folder") {
   const fs::path d = scratch_dir("dist_nproc");
   REQUIRE(run_host("run " + pipeline() + " --output " + shell_quote((d / "one").string())).code == 0);
   const auto two = run_host("run " + pipeline() + " --nproc 2 --output " + shell_quote((d / "two").string()));
@@ -61,14 +63,14 @@ TEST_CASE("two workers of --nproc reproduce the single-process losses of the sam
   CHECK(fs::exists(d / "two" / "backbone.pt"));
 }
 
-TEST_CASE("with sync_batch_norm, 2 processes reproduce the single-process losses on a BatchNorm backbone for 20 steps") {
+TEST_CASE(
+    "with sync_batch_norm, 2 processes reproduce the single-process losses on a BatchNorm backbone for 20 steps") {
   const std::string sync_bn = shell_quote(source_dir() + "/tests/integration/pipelines/dist_sync_bn.toml");
   // Another method.type replaces the [method] table: its head sizes are set again after it.
-  const std::map<std::string, std::string> methods = {
-      {"simclr", ""},
-      {"byol", " --set method.pred_hidden_dim=64"},
-      {"barlow_twins", ""},
-      {"moco_v2", " --set method.queue_size=256"}};
+  const std::map<std::string, std::string> methods = {{"simclr", ""},
+                                                      {"byol", " --set method.pred_hidden_dim=64"},
+                                                      {"barlow_twins", ""},
+                                                      {"moco_v2", " --set method.queue_size=256"}};
   for (const auto& [method, extra] : methods) {
     DYNAMIC_SECTION(method) {
       const fs::path d = scratch_dir("dist_sync_bn_" + method);
@@ -81,12 +83,14 @@ TEST_CASE("with sync_batch_norm, 2 processes reproduce the single-process losses
       INFO(two.out << two.err);
       REQUIRE(two.code == 0);
       check_same_losses(d / "one", d / "two", 20);
-      WARN(method << ": largest relative loss difference over 20 steps " << largest_relative_difference(d / "one", d / "two"));
+      WARN(method << ": largest relative loss difference over 20 steps "
+                  << largest_relative_difference(d / "one", d / "two"));
     }
   }
 }
 
-TEST_CASE("memory banks written by dataset index stay the same on every rank: DeepCluster v2 and DANCE match one process") {
+TEST_CASE(
+    "memory banks written by dataset index stay the same on every rank: DeepCluster v2 and DANCE match one process") {
   const std::map<std::string, size_t> pipelines = {{"dist_deepcluster_v2", 24}, {"dist_dance", 16}};
   for (const auto& [name, steps] : pipelines) {
     DYNAMIC_SECTION(name) {
@@ -132,10 +136,10 @@ TEST_CASE("torchrun starts ssl-host as its workers and the losses are the single
 
 TEST_CASE("Ctrl-C on the launcher stops both ranks after the same step with a checkpoint, and --resume is exact") {
   const fs::path d = scratch_dir("dist_sigint");
-  REQUIRE(run_host("run " + pipeline() + " --output " + shell_quote((d / "full").string()) +
-                   " --set trainer.epochs=6").code == 0);
-  const std::string cmd = shell_quote(host_binary()) + " run " + pipeline() + " --nproc 2 --set trainer.epochs=6 --output " +
-                          shell_quote((d / "split").string());
+  REQUIRE(run_host("run " + pipeline() + " --output " + shell_quote((d / "full").string()) + " --set trainer.epochs=6")
+              .code == 0);
+  const std::string cmd = shell_quote(host_binary()) + " run " + pipeline() +
+                          " --nproc 2 --set trainer.epochs=6 --output " + shell_quote((d / "split").string());
   auto r = run_command("(" + cmd + " & pid=$!; for i in $(seq 600); do [ \"$(grep -c loss " +
                        shell_quote((d / "split/metrics.jsonl").string()) +
                        " 2>/dev/null)\" -ge 3 ] && break; sleep 0.05; done; kill -INT $pid; wait $pid)");
@@ -166,14 +170,17 @@ TEST_CASE("a killed rank ends the run within the peer timeout, the survivor nami
   CHECK(seconds < 60);
 }
 
-TEST_CASE("torchrun --max_restarts: after a rank is killed the job resumes from its checkpoint and ends with the uninterrupted run's weights") {
+TEST_CASE(
+    "torchrun --max_restarts: after a rank is killed the job resumes from its checkpoint and ends with the "
+    "uninterrupted run's weights") {
   if (run_command("command -v torchrun").code != 0) {
     WARN("torchrun is not installed (python3-torch): skipped");
     return;
   }
   const fs::path d = scratch_dir("dist_restart");
   const std::string epochs = " --set trainer.epochs=40";
-  const auto full = run_host("run " + pipeline() + epochs + " --nproc 2 --output " + shell_quote((d / "full").string()));
+  const auto full =
+      run_host("run " + pipeline() + epochs + " --nproc 2 --output " + shell_quote((d / "full").string()));
   INFO(full.out << full.err);
   REQUIRE(full.code == 0);
 
@@ -203,7 +210,9 @@ TEST_CASE("torchrun --max_restarts: after a rank is killed the job resumes from 
   }
 }
 
-TEST_CASE("across hosts: rank 0 and rank 1 in two network namespaces joined by a veth pair train with the loopback's losses") {
+TEST_CASE(
+    "across hosts: rank 0 and rank 1 in two network namespaces joined by a veth pair train with the loopback's "
+    "losses") {
   if (::geteuid() != 0 || run_command("command -v ip").code != 0) {
     WARN("the two-host test needs root and iproute2 (network namespaces): skipped");
     return;
@@ -214,12 +223,12 @@ TEST_CASE("across hosts: rank 0 and rank 1 in two network namespaces joined by a
     std::string a, b;
     ~Namespaces() { run_command("ip netns del " + a + " 2>/dev/null; ip netns del " + b + " 2>/dev/null"); }
   } cleanup{a, b};
-  const auto setup = run_command(
-      "set -e; ip netns add " + a + "; ip netns add " + b + "; ip link add " + va + " type veth peer name " + vb +
-      "; ip link set " + va + " netns " + a + "; ip link set " + vb + " netns " + b + "; ip -n " + a +
-      " addr add 10.213.7.1/24 dev " + va + "; ip -n " + b + " addr add 10.213.7.2/24 dev " + vb + "; ip -n " + a +
-      " link set " + va + " up; ip -n " + b + " link set " + vb + " up; ip -n " + a + " link set lo up; ip -n " + b +
-      " link set lo up");
+  const auto setup =
+      run_command("set -e; ip netns add " + a + "; ip netns add " + b + "; ip link add " + va +
+                  " type veth peer name " + vb + "; ip link set " + va + " netns " + a + "; ip link set " + vb +
+                  " netns " + b + "; ip -n " + a + " addr add 10.213.7.1/24 dev " + va + "; ip -n " + b +
+                  " addr add 10.213.7.2/24 dev " + vb + "; ip -n " + a + " link set " + va + " up; ip -n " + b +
+                  " link set " + vb + " up; ip -n " + a + " link set lo up; ip -n " + b + " link set lo up");
   if (setup.code != 0) {
     WARN("cannot create network namespaces here (" << setup.err << "): skipped");
     return;
@@ -230,8 +239,8 @@ TEST_CASE("across hosts: rank 0 and rank 1 in two network namespaces joined by a
   const std::string node = shell_quote(host_binary()) + " run " + pipeline() +
                            " --nnodes 2 --nproc 1 --master-addr 10.213.7.1 --master-port " +
                            std::to_string(ssl::host::free_port()) + " --output " + shell_quote((d / "hosts").string());
-  const auto r = run_command("(ip netns exec " + a + " " + node + " --node-rank 0 & first=$!; ip netns exec " + b + " " +
-                             node + " --node-rank 1; second=$?; wait $first; exit $(( $? | second )))");
+  const auto r = run_command("(ip netns exec " + a + " " + node + " --node-rank 0 & first=$!; ip netns exec " + b +
+                             " " + node + " --node-rank 1; second=$?; wait $first; exit $(( $? | second )))");
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   CHECK_THAT(r.out, Catch::Contains("distributed: 2 processes (Gloo), global batch 32 = 2 x 16 per process"));

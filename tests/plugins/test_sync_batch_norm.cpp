@@ -3,9 +3,9 @@
 // ssl/sdk/comm.h and the running statistics are the single process's; otherwise the layers are
 // torch's BatchNorm. Clones keep the synchronisable type (momentum encoders clone heads).
 #include <ATen/ATen.h>
-#include <catch2/catch.hpp>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/utils.h>
+#include <catch2/catch.hpp>
 
 #include <memory>
 #include <mutex>
@@ -34,8 +34,13 @@ Outcome run_layer(Layer& bn, const at::Tensor& x, const at::Tensor& w, ssl::sdk:
   at::Tensor loss = (y * w).sum();
   if (comm) loss = comm->all_reduce_sum_with_grad(loss);  // every rank: the global loss
   loss.backward();
-  return {y.detach(), input.grad(), bn->weight.grad().clone(), bn->bias.grad().clone(),
-          bn->running_mean.clone(), bn->running_var.clone(), bn->num_batches_tracked.clone()};
+  return {y.detach(),
+          input.grad(),
+          bn->weight.grad().clone(),
+          bn->bias.grad().clone(),
+          bn->running_mean.clone(),
+          bn->running_var.clone(),
+          bn->num_batches_tracked.clone()};
 }
 
 // One training step of `layer` on the global batch x and on kRanks ranks of its rows.

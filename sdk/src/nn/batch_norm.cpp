@@ -140,10 +140,8 @@ template class SyncBatchNormImplBase<SyncBatchNorm2dImpl>;
 namespace {
 void print_layer(std::ostream& stream, const char* name, const torch::nn::BatchNormOptions& o) {
   stream << "ssl::nn::" << name << "(" << o.num_features() << ", eps=" << o.eps() << ", momentum=";
-  if (o.momentum())
-    stream << *o.momentum();
-  else
-    stream << "None";
+  if (o.momentum()) stream << *o.momentum();
+  else stream << "None";
   stream << ", affine=" << (o.affine() ? "true" : "false")
          << ", track_running_stats=" << (o.track_running_stats() ? "true" : "false") << ")";
 }
