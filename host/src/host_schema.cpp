@@ -90,7 +90,7 @@ const sdk::Schema& trainer_schema() {
     s.add_int("checkpoint_every", 1, "epochs between checkpoints (0: only at the end)").range(0, kMaxEpochs);
     s.add_int("keep_checkpoints", 2, "checkpoints kept in checkpoints/ (oldest removed)").range(1, 1000);
     s.add_bool("sync_batch_norm", false,
-               "in a run of several processes, every BatchNorm of the method (backbone, heads, momentum copies) normalises with the statistics of the global batch (SyncBatchNorm); no effect on one process");
+               "in a run of several processes, every BatchNorm of the method (backbone, heads, momentum copies) normalises with the statistics of the global batch (SyncBatchNorm); on one process nothing is exchanged, but a layer that cannot synchronise still stops the run");
     s.add_bool("channels_last", true, "channels-last memory format for conv weights and inputs (+16% on resnet_small, bench/RESULTS.md)");
     s.add_string("progress", "auto", "console output: a live bar on a terminal, plain lines otherwise")
         .choices({"auto", "bar", "plain", "none"});

@@ -32,9 +32,6 @@ at::Tensor neighbourhood_clustering(const at::Tensor& f, const at::Tensor& index
   const bool global = comm != nullptr && comm->world_size() > 1;
   const at::Tensor batch = global ? comm->all_gather_with_grad(f) : f;             // [Bg, D]
   const at::Tensor batch_index = global ? comm->all_gather(index) : index;          // [Bg]
-  SSL_CHECK(batch.size(0) == f.size(0) * (global ? comm->world_size() : 1),
-            "neighbourhood_clustering: the ranks hold different numbers of target rows (", f.size(0), " here, ",
-            batch.size(0), " in all)");
   const int64_t offset = global ? comm->rank() * f.size(0) : 0;  // this rank's rows in the global batch
   const double masked = -1.0 / temperature;
   at::Tensor to_memory = at::mm(f, memory.detach().t()) / temperature;              // [B, N]

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <mutex>
+#include <numeric>
 #include <vector>
 
 #include "ssl/nn/batch_norm.h"
@@ -27,6 +28,8 @@ struct Outcome {
   at::Tensor y, x_grad, weight_grad, bias_grad, running_mean, running_var, tracked;
 };
 
+at::Tensor copy_or_undefined(const at::Tensor& t) { return t.defined() ? t.clone() : at::Tensor(); }
+
 template <typename Layer>
 Outcome run_layer(Layer& bn, const at::Tensor& x, const at::Tensor& w, ssl::sdk::Comm* comm) {
   const at::Tensor input = x.clone().set_requires_grad(true);
@@ -34,20 +37,28 @@ Outcome run_layer(Layer& bn, const at::Tensor& x, const at::Tensor& w, ssl::sdk:
   at::Tensor loss = (y * w).sum();
   if (comm) loss = comm->all_reduce_sum_with_grad(loss);  // every rank: the global loss
   loss.backward();
+  const bool affine = bn->weight.defined();
   return {y.detach(),
           input.grad(),
-          bn->weight.grad().clone(),
-          bn->bias.grad().clone(),
-          bn->running_mean.clone(),
-          bn->running_var.clone(),
-          bn->num_batches_tracked.clone()};
+          affine ? bn->weight.grad().clone() : at::Tensor(),
+          affine ? bn->bias.grad().clone() : at::Tensor(),
+          copy_or_undefined(bn->running_mean),
+          copy_or_undefined(bn->running_var),
+          copy_or_undefined(bn->num_batches_tracked)};
 }
 
-// One training step of `layer` on the global batch x and on kRanks ranks of its rows.
+bool same(const at::Tensor& a, const at::Tensor& b, double rtol, double atol) {
+  if (!a.defined() || !b.defined()) return a.defined() == b.defined();
+  return at::allclose(a, b, rtol, atol);
+}
+
+// One training step of `layer` on the global batch x and on ranks holding `shares` of its rows
+// (in order; they may differ in size).
 template <typename Layer>
-void check_global_statistics(Layer layer, const at::Tensor& x, const at::Tensor& w) {
+void check_global_statistics(Layer layer, const at::Tensor& x, const at::Tensor& w,
+                             const std::vector<int64_t>& shares = {}) {
   layer->to(at::kDouble);
-  {
+  if (layer->weight.defined()) {
     at::NoGradGuard no_grad;
     layer->weight.uniform_(0.5, 1.5);
     layer->bias.uniform_(-0.5, 0.5);
@@ -57,34 +68,44 @@ void check_global_statistics(Layer layer, const at::Tensor& x, const at::Tensor&
   Layer single_holder(single_layer);
   const Outcome single = run_layer(single_holder, x, w, nullptr);
 
-  const int64_t n = x.size(0) / kRanks;
+  std::vector<int64_t> rows = shares, offsets;
+  if (rows.empty()) rows.assign(kRanks, x.size(0) / kRanks);
+  REQUIRE(int64_t(rows.size()) == kRanks);
+  REQUIRE(std::accumulate(rows.begin(), rows.end(), int64_t(0)) == x.size(0));
+  for (int64_t r = 0, at = 0; r < kRanks; at += rows[size_t(r)], ++r) offsets.push_back(at);
   std::mutex m;
   std::vector<Outcome> ranks(kRanks);
   ssl::test::run_ranks(kRanks, [&](ssl::sdk::Comm& comm) {
     auto mine = std::dynamic_pointer_cast<typename Layer::ContainedType>(layer->clone());
     Layer holder(mine);
     mine->set_sync(std::make_shared<ssl::nn::BatchNormSync>(ssl::nn::BatchNormSync{&comm, true}));
-    const int64_t r = comm.rank();
-    Outcome o = run_layer(holder, x.narrow(0, r * n, n), w.narrow(0, r * n, n), &comm);
+    const size_t r = size_t(comm.rank());
+    Outcome o = run_layer(holder, x.narrow(0, offsets[r], rows[r]), w.narrow(0, offsets[r], rows[r]), &comm);
     std::lock_guard<std::mutex> lock(m);
-    ranks[static_cast<size_t>(r)] = o;
+    ranks[r] = o;
   });
 
-  at::Tensor weight_grad = at::zeros_like(single.weight_grad), bias_grad = at::zeros_like(single.bias_grad);
-  for (int64_t r = 0; r < kRanks; ++r) {
-    const Outcome& o = ranks[static_cast<size_t>(r)];
-    CHECK(at::allclose(o.y, single.y.narrow(0, r * n, n), 1e-10, 1e-12));
+  const bool affine = single.weight_grad.defined();
+  at::Tensor weight_grad = affine ? at::zeros_like(single.weight_grad) : at::Tensor();
+  at::Tensor bias_grad = affine ? at::zeros_like(single.bias_grad) : at::Tensor();
+  for (size_t r = 0; r < size_t(kRanks); ++r) {
+    const Outcome& o = ranks[r];
+    CHECK(at::allclose(o.y, single.y.narrow(0, offsets[r], rows[r]), 1e-10, 1e-12));
     // The convention: W x the single-process gradient of the rank's rows.
-    CHECK(at::allclose(o.x_grad, kRanks * single.x_grad.narrow(0, r * n, n), 1e-9, 1e-11));
-    CHECK(at::allclose(o.running_mean, single.running_mean, 1e-10, 1e-12));
-    CHECK(at::allclose(o.running_var, single.running_var, 1e-10, 1e-12));
-    CHECK(o.tracked.item<int64_t>() == single.tracked.item<int64_t>());
-    weight_grad += o.weight_grad / double(kRanks);
-    bias_grad += o.bias_grad / double(kRanks);
+    CHECK(at::allclose(o.x_grad, kRanks * single.x_grad.narrow(0, offsets[r], rows[r]), 1e-9, 1e-11));
+    CHECK(same(o.running_mean, single.running_mean, 1e-10, 1e-12));
+    CHECK(same(o.running_var, single.running_var, 1e-10, 1e-12));
+    CHECK(same(o.tracked, single.tracked, 0, 0));
+    if (affine) {
+      weight_grad += o.weight_grad / double(kRanks);
+      bias_grad += o.bias_grad / double(kRanks);
+    }
   }
   // What the trainer's reducer leaves: the mean over the ranks, the single-process gradient.
-  CHECK(at::allclose(weight_grad, single.weight_grad, 1e-9, 1e-11));
-  CHECK(at::allclose(bias_grad, single.bias_grad, 1e-9, 1e-11));
+  if (affine) {
+    CHECK(at::allclose(weight_grad, single.weight_grad, 1e-9, 1e-11));
+    CHECK(at::allclose(bias_grad, single.bias_grad, 1e-9, 1e-11));
+  }
 }
 
 }  // namespace
@@ -102,6 +123,43 @@ TEST_CASE("SyncBatchNorm1d on two ranks: the same for [N, C] and without momentu
   const at::Tensor w = at::randn({6, 5}, at::kDouble);
   check_global_statistics(SyncBatchNorm1d(5), x, w);
   check_global_statistics(SyncBatchNorm1d(torch::nn::BatchNormOptions(5).momentum(c10::nullopt)), x, w);
+}
+
+TEST_CASE("SyncBatchNorm on two ranks of unequal shares, without affine and without running statistics") {
+  torch::manual_seed(7);
+  const at::Tensor x = at::randn({9, 4, 3, 3}, at::kDouble) * 1.5 - 0.5;
+  const at::Tensor w = at::randn({9, 4, 3, 3}, at::kDouble);
+  check_global_statistics(SyncBatchNorm2d(4), x, w, {3, 6});
+  check_global_statistics(SyncBatchNorm2d(torch::nn::BatchNormOptions(4).affine(false)), x, w, {4, 5});
+  check_global_statistics(SyncBatchNorm2d(torch::nn::BatchNormOptions(4).track_running_stats(false)), x, w, {5, 4});
+}
+
+TEST_CASE("unsynchronised, SyncBatchNorm computes exactly what torch's BatchNorm does, whatever the options") {
+  const std::vector<torch::nn::BatchNormOptions> options = {
+      torch::nn::BatchNormOptions(3), torch::nn::BatchNormOptions(3).momentum(c10::nullopt),
+      torch::nn::BatchNormOptions(3).affine(false), torch::nn::BatchNormOptions(3).track_running_stats(false),
+      torch::nn::BatchNormOptions(3).eps(1e-3).momentum(0.3)};
+  for (const auto& o : options) {
+    SyncBatchNorm2d ours(o);
+    torch::nn::BatchNorm2d theirs(o);
+    CHECK(ours->named_parameters().keys() == theirs->named_parameters().keys());
+    CHECK(ours->named_buffers().keys() == theirs->named_buffers().keys());
+    torch::manual_seed(8);
+    for (int step = 0; step < 3; ++step) {  // two training steps, then evaluation
+      if (step == 2) {
+        ours->eval();
+        theirs->eval();
+      }
+      const at::Tensor x = at::randn({4, 3, 2, 5}) * 3 + 1;
+      CHECK(at::equal(ours->forward(x), theirs->forward(x)));
+    }
+    const auto a = ours->named_buffers(), b = theirs->named_buffers();
+    for (const auto& item : a)
+      if (item.value().defined()) CHECK(at::equal(item.value(), b[item.key()]));
+  }
+  // One value per channel cannot be normalised in training: both refuse it.
+  CHECK_THROWS_WITH(SyncBatchNorm1d(3)->forward(at::randn({1, 3})), Catch::Contains("more than 1 value per channel"));
+  CHECK_THROWS(torch::nn::BatchNorm1d(3)->forward(at::randn({1, 3})));
 }
 
 TEST_CASE("SyncBatchNorm is torch's BatchNorm on the rank's own rows when not synchronised or in eval mode") {

@@ -28,10 +28,15 @@ at::Tensor synced_batch_norm(const at::Tensor& x, const torch::nn::BatchNormOpti
 
   // This rank's count, mean and sum of squared deviations (two passes, as exact as torch's own).
   const int64_t count = channels > 0 ? x.numel() / channels : 0;
-  SSL_CHECK(count * comm.world_size() > 1, "SyncBatchNorm: ", count, " value(s) per channel on each of ",
-            comm.world_size(), " ranks; batch statistics need more than 1 in all");
-  const at::Tensor local_mean = x.sum(dims) / double(std::max<int64_t>(count, 1));
-  const at::Tensor local_m2 = (x - local_mean.view(shape)).square().sum(dims);
+  // With every rank holding at least one value, the global batch has more than one. (A rank that
+  // throws here leaves its peers waiting in the collective until the peer timeout ends them.)
+  SSL_CHECK(count > 0, "SyncBatchNorm: this rank's input ", x.sizes(),
+            " has no values per channel; every rank needs at least one");
+  // Half and bfloat16 inputs: statistics in float32 (counts and sums of squares overflow or
+  // round there), the output in the input's type.
+  const at::Tensor xs = (x.scalar_type() == at::kHalf || x.scalar_type() == at::kBFloat16) ? x.to(at::kFloat) : x;
+  const at::Tensor local_mean = xs.sum(dims) / double(count);
+  const at::Tensor local_m2 = (xs - local_mean.view(shape)).square().sum(dims);
   const at::Tensor local = at::stack({at::full({channels}, double(count), local_mean.options()), local_mean, local_m2});
   const at::Tensor all = comm.all_gather_with_grad(local).view({comm.world_size(), 3, channels});
   const at::Tensor counts = all.select(1, 0), means = all.select(1, 1), m2s = all.select(1, 2);
@@ -47,9 +52,9 @@ at::Tensor synced_batch_norm(const at::Tensor& x, const torch::nn::BatchNormOpti
     running_mean.mul_(1 - factor).add_(mean.detach().to(running_mean.dtype()), factor);
     running_var.mul_(1 - factor).add_((m2.detach() / (n - 1)).to(running_var.dtype()), factor);
   }
-  at::Tensor y = (x - mean.view(shape)) * (var + options.eps()).rsqrt().view(shape);
+  at::Tensor y = (xs - mean.view(shape)) * (var + options.eps()).rsqrt().view(shape);
   if (options.affine()) y = y * weight.view(shape) + bias.view(shape);
-  return y;
+  return y.to(x.scalar_type());
 }
 
 }  // namespace
@@ -128,6 +133,12 @@ at::Tensor SyncBatchNormImplBase<Derived>::forward(const at::Tensor& input) {
   }
   if (sdk::Comm* comm = synced_comm(training))
     return synced_batch_norm(input, options, weight, bias, running_mean, running_var, factor, *comm);
+  if (training) {  // torch's BatchNorm modules refuse this too (the kernel alone would not)
+    int64_t values = input.size(0);
+    for (int64_t d = 2; d < input.dim(); ++d) values *= input.size(d);
+    SSL_CHECK(values > 1, "SyncBatchNorm: expected more than 1 value per channel when training, got input size ",
+              input.sizes());
+  }
   return at::batch_norm(input, weight, bias, running_mean, running_var, training || !options.track_running_stats(),
                         factor, options.eps(), at::globalContext().userEnabledCuDNN());
 }

@@ -9,9 +9,9 @@
 // the host turns synchronisation on (`trainer.sync_batch_norm = true` in a run of several
 // processes). Then, while the trainer runs a training step, a layer in training mode normalises
 // with the mean and variance of the global batch: each rank's count, mean and sum of squared
-// deviations are gathered (one all-gather per layer, with gradient) and combined exactly (Chan
-// et al.'s pairwise formula), and the running statistics follow the global batch. Outside a
-// training step (evaluation, the host's batch checks) and in eval mode nothing is exchanged.
+// deviations are gathered (one all-gather with gradient per forward call) and combined exactly
+// (Chan et al.'s pairwise formula), and the running statistics follow the global batch. Outside
+// a training step (evaluation, the host's batch checks) and in eval mode nothing is exchanged.
 #include <ATen/core/Tensor.h>
 #include <torch/nn/cloneable.h>
 #include <torch/nn/options/batchnorm.h>
